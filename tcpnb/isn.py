@@ -1,0 +1,104 @@
+"""Where initial sequence numbers come from (RFC 9293 §3.4.1).
+
+An endpoint asks its ISN source for a number each time it opens a new
+connection (each *incarnation*).  The three sources let the course compare:
+
+* :class:`FixedISN` -- the same number every time (what goes wrong when a
+  new incarnation reuses the old numbers);
+* :class:`ClockISN` -- RFC 9293's clock: a 32-bit counter that ticks every
+  4 microseconds (MUST-8), so later connections start higher;
+* :class:`RandomISN` -- a seeded pseudo-random number per connection.
+"""
+
+from __future__ import annotations
+
+import random
+from typing import Protocol
+
+from .errors import UsageError
+from .segment import SEQ_SPACE
+
+
+class IsnSource(Protocol):
+    """Anything with ``next(now) -> int``."""
+
+    def next(self, now: float) -> int:
+        """The ISN for a connection opened at time ``now`` (seconds)."""
+        ...
+
+
+def _check_isn(value: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < SEQ_SPACE:
+        raise UsageError(f"isn must be a whole number in [0, 2**32), got {value!r}")
+    return value
+
+
+class FixedISN:
+    """Always the same ISN."""
+
+    def __init__(self, value: int) -> None:
+        self.value = _check_isn(value)
+
+    def next(self, now: float) -> int:
+        return self.value
+
+    def __repr__(self) -> str:
+        return f"FixedISN({self.value})"
+
+
+class ClockISN:
+    """RFC 9293's ISN clock: ``offset`` plus one tick per ``tick`` seconds (4 µs), mod 2**32."""
+
+    def __init__(self, offset: int = 0, tick: float = 4e-6) -> None:
+        self.offset = _check_isn(offset)
+        if not tick > 0:
+            raise UsageError(f"tick must be > 0 seconds, got {tick!r}")
+        self.tick = tick
+
+    def next(self, now: float) -> int:
+        return (self.offset + int(now / self.tick)) % SEQ_SPACE
+
+    def __repr__(self) -> str:
+        return f"ClockISN(offset={self.offset}, tick={self.tick})"
+
+
+class RandomISN:
+    """A pseudo-random ISN per connection, from its own seeded generator."""
+
+    def __init__(self, seed: int = 0) -> None:
+        self._rng = random.Random(seed)
+
+    def next(self, now: float) -> int:
+        return self._rng.randrange(SEQ_SPACE)
+
+    def __repr__(self) -> str:
+        return "RandomISN()"
+
+
+def as_source(isn: int | IsnSource) -> IsnSource:
+    """Turn an int into a :class:`FixedISN`; pass a source through."""
+    if isinstance(isn, int):
+        return FixedISN(isn)
+    if callable(getattr(isn, "next", None)):
+        return isn
+    raise UsageError(f"isn must be an int in [0, 2**32) or an ISN source, got {isn!r}")
+
+
+class IncrementingISN:
+    """``start`` for the first connection, then ``step`` more for each new one.
+
+    A clock simplified for figures: RFC 9293 Figure 8's B uses 300, then 400.
+    """
+
+    def __init__(self, start: int, step: int = 100) -> None:
+        self.start = _check_isn(start)
+        self.step = step
+        self._count = 0
+
+    def next(self, now: float) -> int:
+        value = (self.start + self._count * self.step) % SEQ_SPACE
+        self._count += 1
+        return value
+
+    def __repr__(self) -> str:
+        return f"IncrementingISN({self.start}, step={self.step})"

@@ -1,0 +1,158 @@
+"""Timer and retry settings: what the RFCs say, and what Linux actually does.
+
+Two profiles ship with tcpnb:
+
+* :data:`RFC` follows the standards: MSL = 2 minutes (RFC 9293 §3.4.2), so
+  TIME-WAIT lasts 2 x MSL = 4 minutes (§3.6.1, MUST-13); the retransmission
+  timer follows RFC 6298 (initial RTO 1 s, minimum 1 s, doubling backoff).
+* :data:`LINUX` is what a current Linux kernel does.  Each number names its
+  source: the kernel's ``include/net/tcp.h`` and
+  ``Documentation/networking/ip-sysctl.rst``, and captures of this machine's
+  kernel in ``data/captures`` (see ``data/README.md``).
+
+Every field can be overridden for one simulation: ``Simulation(msl=5.0)``.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, fields, replace
+from typing import Any
+
+from .errors import UsageError
+
+
+@dataclass(frozen=True, slots=True)
+class Profile:
+    """The knobs of a TCP implementation that matter for opening and closing."""
+
+    name: str
+    #: Maximum Segment Lifetime in seconds (RFC 9293 §3.4.2).
+    msl: float
+    #: Length of TIME-WAIT in seconds; ``None`` means 2 x MSL (RFC 9293 §3.6.1).
+    time_wait: float | None
+    #: RTO before any round-trip time is measured (RFC 6298 §2.1).
+    rto_initial: float
+    #: Smallest RTO allowed (RFC 6298 §2.4).
+    rto_min: float
+    #: Largest RTO allowed (RFC 6298 §2.5).
+    rto_max: float
+    #: Floor of the variance term in RTO = SRTT + max(floor, 4 x RTTVAR) (RFC 6298 §2.3: G).
+    rto_variance_floor: float
+    #: Retransmissions of a SYN before connect() gives up.
+    syn_retries: int
+    #: Retransmissions of a SYN,ACK before the passive side forgets the connection.
+    synack_retries: int
+    #: Retransmissions of data or FIN before the connection is given up.
+    data_retries: int
+    #: Delay before a pure ACK of data or FIN is sent (0: acknowledge at once).
+    delayed_ack: float
+    #: Answer a retransmitted SYN in SYN-RECEIVED with the SYN,ACK again (Linux)
+    #: instead of the bare ACK that RFC 9293 §3.10.7.4's sequence check produces.
+    synack_on_duplicate_syn: bool
+    #: Ignore RST in TIME-WAIT (RFC 1337 fix F1; Linux sysctl net.ipv4.tcp_rfc1337).
+    rfc1337: bool
+    #: Least time between two ACKs sent in reply to unacceptable segments or as
+    #: challenge ACKs (RFC 5961 §7 asks for a limit; without one, two
+    #: desynchronized endpoints ACK each other forever: an "ACK storm").
+    invalid_ack_interval: float
+    #: Largest payload in one segment.
+    mss: int
+    #: Receive window each endpoint advertises (fixed: tcpnb has no flow control).
+    window: int
+    #: Two-way variant only (not TCP): seconds an idle, unconfirmed connection is held.
+    idle_timeout: float
+
+    @property
+    def time_wait_length(self) -> float:
+        """Seconds spent in TIME-WAIT."""
+        return 2 * self.msl if self.time_wait is None else self.time_wait
+
+    def replace(self, **overrides: Any) -> Profile:
+        """A copy with some fields changed; unknown names and bad values raise ``ValueError``."""
+        known = {f.name for f in fields(self)}
+        for key, value in overrides.items():
+            if key not in known or key == "name":
+                raise UsageError(f"unknown profile setting {key!r}; allowed: "
+                                 + ", ".join(sorted(known - {"name"})))
+            _check_field(key, value)
+        return replace(self, **overrides)
+
+
+_INTS = {"syn_retries", "synack_retries", "data_retries", "mss", "window"}
+_BOOLS = {"synack_on_duplicate_syn", "rfc1337"}
+
+
+def _check_field(key: str, value: Any) -> None:
+    if key in _BOOLS:
+        if not isinstance(value, bool):
+            raise UsageError(f"{key} must be True or False, got {value!r}")
+        return
+    if key == "time_wait" and value is None:
+        return
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise UsageError(f"{key} must be a number, got {value!r}")
+    if key in _INTS:
+        low = 1 if key in ("mss", "window") else 0
+        if int(value) != value or value < low:
+            raise UsageError(f"{key} must be a whole number >= {low}, got {value!r}")
+    elif not math.isfinite(value) or value < 0:
+        raise UsageError(f"{key} must be a finite number of seconds >= 0, got {value!r}")
+
+
+#: The standards.  RTO per RFC 6298; retry limits per RFC 1122 §4.2.3.5, which asks
+#: that a SYN be retried for at least 3 minutes (7 retransmissions at 1, 2, 4, ... s
+#: give up after 255 s) and data for at least 100 s (6 retransmissions: 127 s).
+RFC = Profile(
+    name="RFC",
+    msl=120.0,                  # RFC 9293 §3.4.2: "the MSL is taken to be 2 minutes"
+    time_wait=None,             # RFC 9293 §3.6.1 MUST-13: 2 x MSL
+    rto_initial=1.0,            # RFC 6298 §2.1
+    rto_min=1.0,                # RFC 6298 §2.4
+    rto_max=60.0,               # RFC 6298 §2.5: a maximum of at least 60 s may be placed
+    rto_variance_floor=0.001,   # RFC 6298 §2.3: G, the clock granularity (1 ms here)
+    syn_retries=7,
+    synack_retries=7,
+    data_retries=6,
+    delayed_ack=0.0,            # the RFC figures show every ACK sent at once
+    synack_on_duplicate_syn=False,
+    rfc1337=False,              # RFC 9293 §3.10.7.4: RST in TIME-WAIT closes
+    invalid_ack_interval=0.5,   # RFC 5961 §7 gives no number; we use Linux's
+    mss=536,                    # RFC 9293 §3.7.1: default send MSS for IPv4
+    window=65535,
+    idle_timeout=300.0,         # like RFC 9293 §3.8.3's 5-minute user timeout
+)
+
+#: A current Linux kernel (numbers from include/net/tcp.h and ip-sysctl.rst defaults,
+#: checked against this machine's kernel in data/captures).
+LINUX = Profile(
+    name="Linux",
+    msl=30.0,                   # Linux has no MSL; TIME-WAIT is a fixed 60 s (below)
+    time_wait=60.0,             # TCP_TIMEWAIT_LEN = 60 s, independent of msl
+    rto_initial=1.0,            # TCP_TIMEOUT_INIT = 1 s (RFC 6298)
+    rto_min=0.2,                # TCP_RTO_MIN = 200 ms
+    rto_max=120.0,              # TCP_RTO_MAX = 120 s
+    rto_variance_floor=0.2,     # Linux keeps RTTVAR >= TCP_RTO_MIN: RTO ~ SRTT + 200 ms
+    syn_retries=6,              # net.ipv4.tcp_syn_retries = 6 (gives up after 127 s)
+    synack_retries=5,           # net.ipv4.tcp_synack_retries = 5
+    data_retries=15,            # net.ipv4.tcp_retries2 = 15
+    delayed_ack=0.04,           # TCP_DELACK_MIN = 40 ms
+    synack_on_duplicate_syn=True,  # tcp_check_req(): a retransmitted SYN gets the SYN,ACK again
+    rfc1337=False,              # net.ipv4.tcp_rfc1337 = 0
+    invalid_ack_interval=0.5,   # net.ipv4.tcp_invalid_ratelimit = 500 ms
+    mss=1460,                   # Ethernet MTU 1500 - 40 bytes of headers
+    window=65535,
+    idle_timeout=300.0,
+)
+
+PROFILES = {"rfc": RFC, "linux": LINUX}
+
+
+def get(profile: Profile | str) -> Profile:
+    """Return a profile given itself or its name (``"rfc"`` or ``"linux"``, any case)."""
+    if isinstance(profile, Profile):
+        return profile
+    if isinstance(profile, str) and profile.lower() in PROFILES:
+        return PROFILES[profile.lower()]
+    raise UsageError(f"profile: unknown profile {profile!r}; allowed: 'rfc', 'linux' "
+                     "or a tcpnb.profiles.Profile")
