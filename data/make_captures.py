@@ -68,8 +68,9 @@ ADDR_A, ADDR_B = "198.18.0.1", "198.18.0.2"
 ONE_WAY_DELAY = 0.100    # seconds each packet is held by the relay
 
 SYN_DROPS = 6            # syn_lost: how many SYNs are dropped
-SYNACK_DROPS = 2         # synack_lost: how many SYN,ACKs are dropped
-FINAL_ACK_DROPS = 2      # final_ack_lost: how many final ACKs are dropped
+SYNACK_DROP_TIME = 1.5   # synack_lost: SYN,ACKs are dropped for this long (s)
+SYNACK_TIMER_DROPS = 4   # synack_timer: how many SYN,ACKs are dropped
+FINAL_ACK_DROPS = 4      # final_ack_lost: how many final ACKs are dropped
 SYNCNT = 2               # syn_retries_exhausted: TCP_SYNCNT for the client
 
 SYSCTLS = [
@@ -87,6 +88,15 @@ SYSCTLS = [
     "net.ipv4.tcp_pingpong_thresh", "net.ipv4.tcp_invalid_ratelimit",
     "net.ipv4.tcp_rmem", "net.ipv4.tcp_wmem",
     "net.ipv4.tcp_base_mss", "net.ipv4.ip_local_port_range",
+]
+
+# Kernel TCP counters (/proc/net/snmp and /proc/net/netstat) whose change
+# during a scenario is recorded in its JSON ("kernel_counters").
+COUNTERS = [
+    "Tcp:ActiveOpens", "Tcp:PassiveOpens", "Tcp:AttemptFails", "Tcp:EstabResets",
+    "Tcp:RetransSegs", "Tcp:OutRsts", "TcpExt:DelayedACKs", "TcpExt:TCPLossProbes",
+    "TcpExt:TCPTimeouts", "TcpExt:TCPSynRetrans", "TcpExt:TW",
+    "TcpExt:TCPAbortOnTimeout", "TcpExt:TCPChallengeACK",
 ]
 
 FLAG_NAMES = [(0x01, "FIN"), (0x02, "SYN"), (0x04, "RST"), (0x08, "PSH"),
@@ -158,15 +168,17 @@ class DropRule:
     The rule sits in the INPUT chain, so a dropped packet has already been
     recorded by tcpdump (which sees it leave on `lo`) but never reaches the
     receiving socket.  With `limit`, a watcher thread deletes the rule as
-    soon as its packet counter shows that many drops.  The rule is always
+    soon as its packet counter shows that many drops; with `duration`, it
+    deletes it that many seconds after it was added.  The rule is always
     deleted when the `with` block ends, even on error.
     """
 
-    def __init__(self, name: str, match: list[str], limit: int | None = None):
+    def __init__(self, name: str, match: list[str], limit: int | None = None,
+                 duration: float | None = None):
         self.comment = f"{RULE_TAG}:{name}"
         self.spec = ["INPUT", "-i", "lo", "-p", "tcp", *match,
                      "-m", "comment", "--comment", self.comment, "-j", "DROP"]
-        self.limit = limit
+        self.limit, self.duration = limit, duration
         self.installed = False
         self.removed_at: float | None = None
         self.drops = 0
@@ -177,7 +189,8 @@ class DropRule:
     def __enter__(self) -> "DropRule":
         sh("iptables", "-I", *self.spec)
         self.installed = True
-        if self.limit is not None:
+        self.added_at = time.time()
+        if self.limit is not None or self.duration is not None:
             self._watcher.start()
         return self
 
@@ -206,12 +219,12 @@ class DropRule:
                 self.removed_at = time.time()
 
     def _watch(self) -> None:
-        deadline = time.monotonic() + 120
+        deadline = time.monotonic() + min(self.duration or 120, 120)
         while not self._halt.is_set() and time.monotonic() < deadline:
-            if self.dropped() >= self.limit:
-                self.remove()
-                return
+            if self.limit is not None and self.dropped() >= self.limit:
+                break
             self._halt.wait(0.005)
+        self.remove()
 
 
 def remove_leftover_rules() -> None:
@@ -219,6 +232,24 @@ def remove_leftover_rules() -> None:
     for line in sh("iptables", "-S", "INPUT").splitlines():
         if RULE_TAG in line and line.startswith("-A "):
             sh("iptables", "-D", *shlex.split(line)[1:])
+
+
+def read_counters(netns: str | None = None) -> dict[str, int]:
+    """The COUNTERS, read from /proc/net/{snmp,netstat} (of `netns`)."""
+    values: dict[str, int] = {}
+    for name in ("snmp", "netstat"):
+        if netns:
+            text = sh("ip", "netns", "exec", netns, "cat", f"/proc/net/{name}")
+        else:
+            text = Path(f"/proc/net/{name}").read_text()
+        lines = text.splitlines()
+        # The files come in pairs of lines: "Tcp: names..." / "Tcp: values..."
+        for header, numbers in zip(lines[::2], lines[1::2]):
+            group, *keys = header.split()
+            for key, value in zip(keys, numbers.split()[1:]):
+                if f"{group}{key}" in COUNTERS:
+                    values[f"{group}{key}"] = int(value)
+    return values
 
 
 class StatePoller(threading.Thread):
@@ -812,10 +843,10 @@ def analyse_delayed_ack(run: Run, segments: list[dict]) -> tuple[dict, str]:
 
 
 @scenario("delayed_ack", 20015, 21015,
-          "Four request/reply exchanges of 100 bytes; the server replies 100 ms "
-          "after each request, the client waits 100 ms before the next one. "
-          "Shows which data segments are ACKed at once and which after the "
-          "delayed-ACK timer.",
+          "Four request/reply exchanges of 100 bytes. The first reply is sent at "
+          "once; the next three 100 ms after their request, with 50 ms between "
+          "exchanges. Shows when a data segment is ACKed at once and when only "
+          "after the delayed-ACK timer.",
           analyse_delayed_ack)
 def delayed_ack(run: Run) -> None:
     with tcp_listener(LOOPBACK, run.server_port) as listener, \
@@ -823,14 +854,14 @@ def delayed_ack(run: Run) -> None:
         client.connect((LOOPBACK, run.server_port))
         server, _ = listener.accept()
         with server:
-            for i in range(4):
+            for i, reply_after in enumerate([0.0, THINK_TIME, THINK_TIME, THINK_TIME]):
                 client.sendall(b"q" * 100)
                 recv_exactly(server, 100)
-                time.sleep(THINK_TIME)
+                time.sleep(reply_after)
                 server.sendall(b"r" * 100)
                 recv_exactly(client, 100)
                 run.note(f"exchange {i + 1} done")
-                time.sleep(THINK_TIME)
+                time.sleep(THINK_TIME / 2)
             client.close()
             expect_eof(server)
         time.sleep(0.3)
@@ -916,13 +947,14 @@ def analyse_synack_lost(run: Run, segments: list[dict]) -> tuple[dict, str]:
 
 
 @scenario("synack_lost", 20006, 21006,
-          f"The server's first {SYNACK_DROPS} SYN,ACKs are dropped; both ends retransmit.",
+          f"Every SYN,ACK sent in the first {SYNACK_DROP_TIME} s is dropped (the first "
+          "one and the retransmissions at ~1 s); both ends retransmit.",
           analyse_synack_lost, time_limit=60)
 def synack_lost(run: Run) -> None:
     synack = ["--sport", str(run.server_port), "--tcp-flags", "FIN,SYN,RST,ACK", "SYN,ACK"]
     with tcp_listener(LOOPBACK, run.server_port) as listener, \
             tcp_socket(LOOPBACK, run.client_port, timeout=40) as client, \
-            DropRule("synack_lost", synack, limit=SYNACK_DROPS) as rule:
+            DropRule("synack_lost", synack, duration=SYNACK_DROP_TIME) as rule:
         start = time.time()
         client.connect((LOOPBACK, run.server_port))
         run.facts["connect_took"] = round(time.time() - start, 3)
@@ -945,14 +977,15 @@ def analyse_synack_timer(run: Run, segments: list[dict]) -> tuple[dict, str]:
 
 @scenario("synack_timer", 20013, 21013,
           "Like synack_lost, but the client's retransmitted SYNs are dropped too, "
-          "so only the server's own SYN,ACK timer is at work (4 SYN,ACKs dropped).",
+          "so only the server's own SYN,ACK timer is at work "
+          f"({SYNACK_TIMER_DROPS} SYN,ACKs dropped).",
           analyse_synack_timer, time_limit=60)
 def synack_timer(run: Run) -> None:
     synack = ["--sport", str(run.server_port), "--tcp-flags", "FIN,SYN,RST,ACK", "SYN,ACK"]
     syn = ["--dport", str(run.server_port), "--tcp-flags", "FIN,SYN,RST,ACK", "SYN"]
     with tcp_listener(LOOPBACK, run.server_port) as listener, \
             tcp_socket(LOOPBACK, run.client_port, timeout=40) as client, \
-            DropRule("synack_timer", synack, limit=4) as rule:
+            DropRule("synack_timer", synack, limit=SYNACK_TIMER_DROPS) as rule:
         client.setblocking(False)
         start = time.time()
         client.connect_ex((LOOPBACK, run.server_port))  # sends the first SYN
@@ -1220,12 +1253,14 @@ def run_scenario(sc: Scenario, kernel: str) -> str:
             stack.enter_context(tcpdump(pcap, f"tcp port {sc.server_port}",
                                         interface=TUN_A if sc.delayed_path else "lo",
                                         netns=NS_A if sc.delayed_path else None))
+            counters_before = read_counters(namespaces[0])
             run.poller = StatePoller(sc.server_port, roles, namespaces)
             run.poller.start()
             try:
                 sc.body(run)
             finally:
                 run.poller.stop()
+            counters_after = read_counters(namespaces[0])
     finally:
         signal.alarm(0)
 
@@ -1243,6 +1278,9 @@ def run_scenario(sc: Scenario, kernel: str) -> str:
             row[key] = rel(row[key])
     findings, headline = sc.analyse(run, segments)
     findings["acknowledgements"] = acknowledgements(segments)
+    findings["kernel_counters"] = {
+        key: counters_after[key] - counters_before[key] for key in counters_before
+        if counters_after.get(key, 0) != counters_before[key]}
     summary = {
         "scenario": sc.name,
         "description": sc.description,

@@ -186,6 +186,7 @@ class Simulation:
         self._timer_spans: list[TimerSpan] = []
         self._open_timers: dict[tuple[str, str], tuple[float, float]] = {}
         self._arrival_events: dict[int, int] = {}
+        self._arriving: int | None = None  # the transmission being delivered right now
 
     # ---------------------------------------------------------------- set-up
     def endpoint(self, name: str, isn: int | IsnSource = 0, port: int | None = None,
@@ -302,7 +303,7 @@ class Simulation:
                 ep.received_bytes += len(out.data)  # type: ignore[union-attr]
                 self._deliveries.append(DeliveryRecord(now, name, out.data,  # type: ignore
                                                        ep.endpoint.incarnation,
-                                                       self.events_processed))
+                                                       self.events_processed, self._arriving))
                 self._check_waiting(ep)
             elif kind is Notice:
                 self._notices.append(NoticeRecord(now, name, out.message,  # type: ignore
@@ -379,7 +380,9 @@ class Simulation:
         name, segment, index = arg
         self._arrival_events[index] = self.events_processed
         ep = self._endpoints[name]
+        self._arriving = index
         self._handle(ep, ep.endpoint.receive(segment, self.now))
+        self._arriving = None
 
     # ------------------------------------------------------------------ trace
     def _trace(self) -> Trace:

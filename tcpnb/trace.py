@@ -113,6 +113,7 @@ class DeliveryRecord:
     data: bytes
     incarnation: int = 0
     event: int = 0
+    source: int | None = None  # index of the transmission that brought the bytes
 
 
 @dataclass(frozen=True)
