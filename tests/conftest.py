@@ -1,0 +1,23 @@
+"""Shared test helpers: read a trace the way RFC 9293's figures are written."""
+
+from __future__ import annotations
+
+from tcpnb import Trace
+from tcpnb.trace import Fate
+
+
+def exchange(trace: Trace) -> list[tuple[str, str, str, str]]:
+    """(sender, segment, sender's state after sending, receiver's state after arrival).
+
+    One row per delivered segment, in the order they were sent: the columns of
+    an RFC figure.  An injected old duplicate has sender state "(duplicate)".
+    """
+    rows = []
+    for t in trace.transmissions:
+        if t.fate is not Fate.DELIVERED:
+            continue
+        sender = "(duplicate)" if t.arrived_event is None or t.origin.value == "injected" \
+            else str(trace.state_after_event(t.src, t.sent_event))
+        receiver = str(trace.state_after_event(t.dst, t.arrived_event or 0))
+        rows.append((t.src, str(t.segment), sender, receiver))
+    return rows

@@ -1,0 +1,22 @@
+from __future__ import annotations
+
+from tcpnb import analysis, scenarios
+
+
+def test_summary_says_what_happened() -> None:
+    assert analysis.summary(scenarios.syn_lost(times=2, delay=0.1)) == (
+        "SYN lost twice; connection established at t = 3.3 s; "
+        "A ends in ESTABLISHED, B ends in ESTABLISHED")
+    assert analysis.summary(scenarios.refused()) == (
+        "No connection established; A: connection refused; A ends in CLOSED, B ends in CLOSED")
+
+
+def test_connect_time_is_one_rtt_without_loss() -> None:
+    assert analysis.connect_time(scenarios.three_way_handshake(delay=0.25)) == 0.5
+
+
+def test_counts_and_losses() -> None:
+    trace = scenarios.final_ack_lost()
+    assert analysis.losses(trace) == {"ACK": 1}
+    c = analysis.counts(trace)
+    assert c["lost"] == 1 and c["retransmission"] == 1

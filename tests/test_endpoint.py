@@ -1,0 +1,96 @@
+"""The sans-I/O endpoint on its own: calls in, records out, no simulator."""
+
+from __future__ import annotations
+
+from tcpnb import Flags, Segment, State, profiles
+from tcpnb.endpoint import Endpoint
+from tcpnb.events import Notice, StateChanged, TimerSet, Transmit
+from tcpnb.isn import FixedISN
+
+
+def make(port: int = 1, isn: int = 100, profile: profiles.Profile = profiles.RFC) -> Endpoint:
+    return Endpoint(port, profile, FixedISN(isn))
+
+
+def sent(outputs: list) -> list[str]:
+    return [str(o.segment) for o in outputs if isinstance(o, Transmit)]
+
+
+def wire(src: Endpoint, outputs: list, dst: Endpoint, now: float) -> list:
+    """Deliver every segment in ``outputs`` to ``dst`` at once (a zero-delay link)."""
+    replies: list = []
+    for o in outputs:
+        if isinstance(o, Transmit):
+            replies += dst.receive(o.segment, now)
+    return replies
+
+
+def test_open_active_sends_syn_and_asks_for_a_timer() -> None:
+    a = make()
+    out = a.open_active(2, now=0.0)
+    assert sent(out) == ["<SEQ=100><CTL=SYN>"]
+    assert StateChanged(State.CLOSED, State.SYN_SENT, "active OPEN", 100, None) in out
+    assert TimerSet("retransmission", 1.0) in out  # RFC 6298: initial RTO 1 s
+    assert a.timer_deadline == 1.0
+
+
+def test_handshake_between_two_endpoints_wired_directly() -> None:
+    a, b = make(1, 100), make(2, 300)
+    b.open_passive(0.0)
+    synack = wire(a, a.open_active(2, 0.0), b, 0.0)
+    assert sent(synack) == ["<SEQ=300><ACK=101><CTL=SYN,ACK>"]
+    ack = wire(b, synack, a, 0.0)
+    assert sent(ack) == ["<SEQ=101><ACK=301><CTL=ACK>"]
+    wire(a, ack, b, 0.0)
+    assert a.state is b.state is State.ESTABLISHED
+    assert a.timer_deadline is None and b.timer_deadline is None  # nothing left to retransmit
+
+
+def test_syn_retransmitted_with_doubling_backoff_then_timed_out() -> None:
+    a = make(profile=profiles.RFC.replace(syn_retries=2))
+    a.open_active(2, 0.0)
+    times = []
+    while a.timer_deadline is not None:
+        now = a.timer_deadline
+        out = a.on_timer(now)
+        if sent(out):
+            times.append(now)
+    assert times == [1.0, 3.0]            # RTO 1 s, then 2 s
+    assert a.state is State.CLOSED
+    assert Notice("error: connection timed out") in out
+
+
+def test_closed_port_answers_with_rst_ack() -> None:
+    b = make(2, 300)
+    out = b.receive(Segment(seq=100, flags=Flags.SYN, src_port=1, dst_port=2), 0.0)
+    assert sent(out) == ["<SEQ=0><ACK=101><CTL=RST,ACK>"]
+
+
+def test_send_before_connect_is_reported_in_rfc_words() -> None:
+    out = make().send(b"x", 0.0)
+    assert out == [Notice("error: connection does not exist")]
+
+
+def test_half_close_data_keeps_flowing_to_the_side_that_closed() -> None:
+    a, b = make(1, 100), make(2, 300)
+    b.open_passive(0.0)
+    wire(a, wire(b, wire(a, a.open_active(2, 0.0), b, 0.0), a, 0.0), b, 0.0)
+    wire(b, wire(a, a.close(0.1), b, 0.1), a, 0.1)
+    assert (a.state, b.state) == (State.FIN_WAIT_2, State.CLOSE_WAIT)
+    delivered = wire(b, b.send(b"still talking", 0.2), a, 0.2)
+    assert sent(delivered) == ["<SEQ=102><ACK=314><CTL=ACK>"]
+    assert a.rcv_nxt == 314
+
+
+def test_time_wait_reacks_a_retransmitted_fin_and_restarts_its_timer() -> None:
+    a, b = make(1, 100), make(2, 300)
+    b.open_passive(0.0)
+    wire(a, wire(b, wire(a, a.open_active(2, 0.0), b, 0.0), a, 0.0), b, 0.0)
+    wire(b, wire(a, a.close(1.0), b, 1.0), a, 1.0)
+    fin = b.close(2.0)
+    wire(b, fin, a, 2.0)
+    assert a.state is State.TIME_WAIT and a.timer_deadline == 2.0 + 240.0
+    fin_segment = next(o.segment for o in fin if isinstance(o, Transmit))
+    again = a.receive(fin_segment, 10.0)
+    assert sent(again) == ["<SEQ=102><ACK=302><CTL=ACK>"]
+    assert a.timer_deadline == 10.0 + 240.0

@@ -1,0 +1,89 @@
+"""Each scenario tells the story the course says it tells."""
+
+from __future__ import annotations
+
+import pytest
+
+from tcpnb import Fate, State, analysis, scenarios
+
+
+@pytest.mark.parametrize("name", list(scenarios.SCENARIOS))
+@pytest.mark.parametrize("profile", ["rfc", "linux"])
+def test_every_scenario_runs_and_terminates_with_both_profiles(name: str, profile: str) -> None:
+    trace = scenarios.run(name, profile=profile, delay=0.05, jitter=0.02, seed=1)
+    assert trace.transmissions and trace.end_time >= 0
+    assert analysis.summary(trace)
+
+
+def test_unknown_scenario_lists_the_known_ones() -> None:
+    with pytest.raises(ValueError, match="scenario: unknown scenario 'nope'; known: three_way"):
+        scenarios.run("nope")
+
+
+def test_describe_gives_one_line_each() -> None:
+    rows = scenarios.describe()
+    assert len(rows) == len(scenarios.SCENARIOS) and all(doc for _, doc in rows)
+
+
+def test_syn_lost_twice_connects_after_rto_and_backoff() -> None:
+    trace = scenarios.syn_lost(times=2, delay=0.1)
+    assert analysis.connect_time(trace) == pytest.approx(1.0 + 2.0 + 0.2)
+
+
+def test_synack_lost_rfc_waits_for_b_but_linux_answers_the_repeated_syn() -> None:
+    rfc = scenarios.synack_lost(delay=0.1)
+    linux = scenarios.synack_lost(delay=0.1, profile="linux")
+    assert analysis.connect_time(rfc) == pytest.approx(1.1 + 0.1)  # B's own RTO: 1 s
+    syns = [t for t in linux.transmissions if str(t.segment).endswith("<CTL=SYN,ACK>")]
+    assert len(syns) == 3  # the original, the answer to A's repeated SYN, and B's own retry
+
+
+@pytest.mark.parametrize("data", [0, 10])
+def test_lost_third_ack_does_not_kill_the_connection(data: int) -> None:
+    trace = scenarios.third_ack_lost(data=data)
+    assert trace.final_state("A") is trace.final_state("B") is State.ESTABLISHED
+    if data:  # the data segment's ACK field completes the handshake
+        assert trace.received("B") == trace.sent("A")
+        assert not any(t.origin.value == "retransmission" for t in trace.transmissions)
+
+
+def test_two_way_variant_holds_a_connection_nobody_wanted() -> None:
+    three = scenarios.old_duplicate_syn()
+    two = scenarios.old_duplicate_syn_two_way()
+    assert analysis.unwanted(three) == (0, 0)
+    count, seconds = analysis.unwanted(two)
+    assert count == 1 and seconds == pytest.approx(300.0)  # the idle timeout
+    assert analysis.established_at(two) is None  # and the real client never got in
+
+
+def test_half_close_passive_side_keeps_sending() -> None:
+    trace = scenarios.half_close(chunks=3, chunk_size=500)
+    assert trace.received("A") == trace.sent("B") and len(trace.received("A")) == 1500
+    a_fin_wait_2 = next(t for t, s in trace.states("A") if s is State.FIN_WAIT_2)
+    assert all(d.t > a_fin_wait_2 for d in trace.deliveries if d.endpoint == "A")
+    assert trace.state_sequence("B")[-3:] == [State.CLOSE_WAIT, State.LAST_ACK, State.CLOSED]
+
+
+def test_final_ack_lost_time_wait_answers_the_retransmitted_fin() -> None:
+    trace = scenarios.final_ack_lost()
+    assert trace.final_state("B") is State.CLOSED and trace.messages("B") == ["connection closing"]
+    cut = scenarios.final_ack_lost(time_wait=0.5)  # A forgets before B's FIN comes again
+    last = [r for r in cut.state_changes if r.endpoint == "B"][-1]
+    assert (last.old, last.new, last.cause) == (State.LAST_ACK, State.CLOSED, "rcv RST")
+
+
+def test_time_wait_cut_short_lets_old_data_into_a_new_incarnation() -> None:
+    cut = scenarios.time_wait_reuse(time_wait=0.0, isn="fixed")
+    stale = analysis.stale_deliveries(cut, "B")
+    assert len(stale) == 1 and len(stale[0]) == 100
+    assert analysis.stale_deliveries(scenarios.time_wait_reuse(isn="clock"), "B") == []
+    assert analysis.stale_deliveries(scenarios.time_wait_reuse(time_wait=240.0), "B") == []
+
+
+def test_linux_close_can_take_three_segments() -> None:
+    trace = scenarios.lifecycle(profile="linux", delay=0.01)
+    fins = [t for t in trace.transmissions if "FIN" in str(t.segment)]
+    assert [str(t.segment) for t in fins] == ["<SEQ=1101><ACK=1301><CTL=FIN,ACK>",
+                                               "<SEQ=1301><ACK=1102><CTL=FIN,ACK>"]
+    assert trace.state_sequence("A")[-3:] == [State.FIN_WAIT_1, State.TIME_WAIT, State.CLOSED]
+    assert all(t.fate is Fate.DELIVERED for t in trace.transmissions)

@@ -1,0 +1,129 @@
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from tcpnb import (BudgetExceeded, Fate, Flags, Origin, Segment, Simulation, State, UsageError,
+                   on_received, on_state, scenarios)
+
+
+@pytest.mark.parametrize("kwargs, name", [
+    ({"delay": -1}, "delay"), ({"loss": 1.5}, "loss"), ({"loss": math.nan}, "loss"),
+    ({"jitter": -0.1}, "jitter"), ({"delay": math.inf}, "delay"), ({"duplicate": 2}, "duplicate"),
+    ({"profile": "bsd"}, "profile"), ({"seed": 1.5}, "seed"), ({"max_events": 0}, "max_events"),
+    ({"msl": -3}, "msl"), ({"delay": "1"}, "delay"),
+])
+def test_bad_simulation_arguments_raise_value_error_naming_them(kwargs: dict, name: str) -> None:
+    with pytest.raises(ValueError, match=name):
+        Simulation(**kwargs)
+
+
+def test_bad_calls_name_the_parameter() -> None:
+    sim = Simulation()
+    a = sim.endpoint("A")
+    with pytest.raises(ValueError, match="peer: unknown endpoint 'C'; known: 'A'"):
+        a.connect("C")
+    with pytest.raises(ValueError, match="nth must be a whole number >= 1"):
+        sim.drop("A", "SYN", nth=0)
+    with pytest.raises(ValueError, match="src: unknown endpoint 'Z'"):
+        sim.drop("Z", "SYN")
+    with pytest.raises(ValueError, match="flags"):
+        sim.drop("A", "SIN")
+    with pytest.raises(ValueError, match="at must be a time"):
+        a.listen(at=-1)
+    with pytest.raises(ValueError, match="name must be a new"):
+        sim.endpoint("A")
+
+
+def test_send_before_connect_raises() -> None:
+    sim = Simulation()
+    a = sim.endpoint("A")
+    with pytest.raises(UsageError, match=r"A.send\(\): call connect\(\) or listen\(\) first"):
+        a.send(10)
+
+
+def test_budget_stops_a_run_with_a_clear_error() -> None:
+    with pytest.raises(BudgetExceeded, match="max_events=5"):
+        scenarios.lifecycle(max_events=5)
+
+
+def test_same_arguments_and_seed_give_the_same_trace() -> None:
+    one = scenarios.lifecycle(loss=0.3, jitter=0.5, seed=7)
+    two = scenarios.lifecycle(loss=0.3, jitter=0.5, seed=7)
+    assert one.transmissions == two.transmissions and one.state_changes == two.state_changes
+    other = scenarios.lifecycle(loss=0.3, jitter=0.5, seed=8)
+    assert other.transmissions != one.transmissions
+
+
+def test_drop_hold_and_duplicate_target_the_nth_matching_segment() -> None:
+    sim = Simulation(delay=0.1)
+    a, b = sim.endpoint("A", isn=100), sim.endpoint("B", isn=300)
+    b.listen()
+    a.connect("B")
+    sim.drop("A", "SYN", nth=1)
+    sim.hold("B", "SYN,ACK", nth=1, by=0.5)
+    sim.duplicate("A", "ACK", nth=1, after=2.0)
+    trace = sim.run()
+    first, retry, synack = trace.transmissions[:3]
+    assert first.fate is Fate.DROPPED and retry.origin is Origin.RETRANSMISSION
+    assert synack.arrived_at == pytest.approx(synack.sent_at + 0.6)
+    copies = [t for t in trace.transmissions if t.origin is Origin.DUPLICATE]
+    assert len(copies) == 1 and copies[0].arrived_at == pytest.approx(copies[0].sent_at + 2.1)
+
+
+def test_inject_fills_ports_and_arrives_at_the_given_time() -> None:
+    sim = Simulation(delay=0.1)
+    sim.endpoint("A", isn=100)
+    sim.endpoint("B", isn=300).listen()
+    sim.inject(Segment(seq=90, flags=Flags.SYN), src="A", dst="B", at=0.5)
+    trace = sim.run()
+    old = trace.transmissions[0]
+    assert old.origin is Origin.INJECTED and old.arrived_at == 0.5
+    assert old.segment.src_port == 1001 and old.segment.dst_port == 1002
+    assert trace.state_at("B", 0.5) is State.SYN_RECEIVED
+
+
+def test_run_until_stops_early_and_marks_segments_in_flight() -> None:
+    sim = Simulation(delay=1.0)
+    sim.endpoint("A", isn=1)
+    sim.endpoint("B", isn=2).listen()
+    sim["A"].connect("B")
+    trace = sim.run(until=0.5)
+    assert trace.end_time == 0.5 and trace.transmissions[0].fate is Fate.IN_FLIGHT
+    assert sim.run().final_state("A") is State.ESTABLISHED  # and it can go on
+
+
+def test_triggers_make_the_application_react() -> None:
+    sim = Simulation(delay=0.05)
+    a, b = sim.endpoint("A", isn=1), sim.endpoint("B", isn=2)
+    b.listen()
+    a.connect("B")
+    a.send(b"ping", at=on_state(State.ESTABLISHED))
+    b.send(b"pong", at=on_received(4, delay=0.5))
+    trace = sim.run()
+    assert trace.received("A") == b"pong"
+    reply = next(c for c in trace.app_calls if c.endpoint == "B" and c.call == "send")
+    first_in = next(d for d in trace.deliveries if d.endpoint == "B")
+    assert reply.t == pytest.approx(first_in.t + 0.5)
+
+
+def test_connect_to_a_port_nobody_listens_on_is_refused() -> None:
+    trace = scenarios.refused()
+    assert [str(s) for s in trace.segments()] == ["<SEQ=100><CTL=SYN>",
+                                                  "<SEQ=0><ACK=101><CTL=RST,ACK>"]
+    assert trace.messages("A") == ["error: connection refused"]
+
+
+def test_isn_near_the_top_of_sequence_space_wraps() -> None:
+    sim = Simulation(delay=0.01)
+    a, b = sim.endpoint("A", isn=2**32 - 1), sim.endpoint("B", isn=2**32 - 2)
+    b.listen()
+    a.connect("B")
+    a.send(100, at=on_state(State.ESTABLISHED))
+    a.close(at=on_state(State.ESTABLISHED, delay=1))
+    b.close(at=on_state(State.CLOSE_WAIT))
+    trace = sim.run()
+    assert trace.received("B") == trace.sent("A")
+    assert trace.final_state("A") is trace.final_state("B") is State.CLOSED
+    assert str(trace.segments("B")[0]) == f"<SEQ={2**32 - 2}><ACK=0><CTL=SYN,ACK>"
