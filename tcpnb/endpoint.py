@@ -57,14 +57,11 @@ class Handshake(enum.Enum):
 class _Outstanding:
     """A sent segment waiting for its acknowledgment (the retransmission queue)."""
 
-    __slots__ = ("segment", "sent_at", "retransmitted")
+    __slots__ = ("segment", "sent_at", "retransmitted", "end")
 
-    def __init__(self, segment: Segment, sent_at: float) -> None:
+    def __init__(self, segment: Segment, sent_at: float, length: int) -> None:
         self.segment, self.sent_at, self.retransmitted = segment, sent_at, False
-
-    @property
-    def end(self) -> int:
-        return seq_add(self.segment.seq, self.segment.seg_len)
+        self.end = seq_add(segment.seq, length)  # the sequence number after this segment
 
 
 class Endpoint:
@@ -140,9 +137,10 @@ class Endpoint:
         if Flags.ACK in segment.flags:
             self.ack_pending = False
             self._cancel_timer(DELAYED_ACK)
-        if segment.seg_len and not retransmission:
-            self.unacked.append(_Outstanding(segment, now))
-            self.snd_nxt = seq_add(self.snd_nxt, segment.seg_len)
+        length = segment.seg_len
+        if length and not retransmission:
+            self.unacked.append(_Outstanding(segment, now, length))
+            self.snd_nxt = seq_add(self.snd_nxt, length)
             if RETRANSMISSION not in self.timers:
                 self._set_timer(RETRANSMISSION, now + self.rto.rto)
         self._emit(Transmit(segment, retransmission))

@@ -17,14 +17,14 @@ SEQ_SPACE = 2**32
 
 
 class Flags(enum.Flag):
-    """The TCP control bits used in connection management (RFC 9293 §3.1)."""
+    """The TCP control bits used in connection management, with their header values (§3.1)."""
 
     NONE = 0
-    FIN = enum.auto()
-    SYN = enum.auto()
-    RST = enum.auto()
-    PSH = enum.auto()
-    ACK = enum.auto()
+    FIN = 1
+    SYN = 2
+    RST = 4
+    PSH = 8
+    ACK = 16
 
     def __str__(self) -> str:
         return ",".join(flag.name for flag in _PRINT_ORDER if flag in self)
@@ -40,6 +40,9 @@ class Flags(enum.Flag):
             flags |= cls[name]
         return flags
 
+
+# Sequence numbers taken by the controls, indexed by the FIN (1) and SYN (2) bits.
+_CONTROL_LENGTH = (0, 1, 1, 2)
 
 # The RFC figures print SYN,ACK / FIN,ACK / RST,ACK: the ACK bit comes last.
 _PRINT_ORDER = (Flags.SYN, Flags.FIN, Flags.RST, Flags.PSH, Flags.ACK)
@@ -70,7 +73,7 @@ class Segment:
     @property
     def seg_len(self) -> int:
         """SEG.LEN: sequence numbers occupied, counting SYN and FIN (§3.4)."""
-        return len(self.data) + (Flags.SYN in self.flags) + (Flags.FIN in self.flags)
+        return len(self.data) + _CONTROL_LENGTH[self.flags.value & 3]
 
     def __str__(self) -> str:
         text = f"<SEQ={self.seq}>"

@@ -44,8 +44,11 @@ def stream_bytes(name: str, incarnation: int, offset: int, n: int) -> bytes:
     Each incarnation writes a different pattern, so a byte from an old
     incarnation that lands in a new one can be told apart.
     """
-    base = ord(name[0]) + 37 * incarnation
-    return bytes((base + offset + i) % 256 for i in range(n))
+    start = (ord(name[0]) + 37 * incarnation + offset) % 256
+    return (_ALL_BYTES * (n // 256 + 2))[start:start + n]
+
+
+_ALL_BYTES = bytes(range(256))
 
 
 class SimEndpoint:
@@ -311,8 +314,8 @@ class Simulation:
             else:
                 self._on_timer_output(ep, out)
         deadline = ep.endpoint.timer_deadline
-        if deadline is not None and deadline != ep.wake_at:
-            ep.wake_at = deadline
+        if deadline is not None and (ep.wake_at is None or deadline < ep.wake_at):
+            ep.wake_at = deadline  # a later deadline is picked up when this wake comes
             self._schedule(deadline, self._wake, ep)
 
     def _on_state(self, ep: SimEndpoint, out: StateChanged) -> None:
@@ -348,10 +351,15 @@ class Simulation:
         ep.waiting = still
 
     def _wake(self, ep: SimEndpoint) -> None:
+        if ep.wake_at != self.now:
+            return  # superseded by an earlier wake that has already run
+        ep.wake_at = None
         deadline = ep.endpoint.timer_deadline
         if deadline is not None and deadline <= self.now:
-            ep.wake_at = None
             self._handle(ep, ep.endpoint.on_timer(self.now))
+        elif deadline is not None:
+            ep.wake_at = deadline
+            self._schedule(deadline, self._wake, ep)
 
     def _transmit(self, ep: SimEndpoint, out: Transmit) -> None:
         segment = out.segment
@@ -388,7 +396,9 @@ class Simulation:
     def _trace(self) -> Trace:
         now, arrived = self.now, self._arrival_events
         transmissions = tuple(
-            replace(t, arrived_event=arrived[t.index]) if t.index in arrived
+            Transmission(t.index, t.sent_at, t.arrived_at, t.src, t.dst, t.segment, t.fate,
+                         t.origin, t.incarnation, t.sent_event, arrived[t.index])
+            if t.index in arrived
             else t if t.arrived_at is None
             else replace(t, arrived_at=None, fate=Fate.IN_FLIGHT)
             for t in self._transmissions)
