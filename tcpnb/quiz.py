@@ -87,7 +87,7 @@ class Question:
     def _ipython_display_(self) -> None:
         from IPython.display import display
 
-        display(self.widget())
+        display(self.widget())  # type: ignore[no-untyped-call]
 
 
 @dataclass
@@ -131,7 +131,7 @@ class NumberQuestion:
     def _ipython_display_(self) -> None:
         from IPython.display import display
 
-        display(self.widget())
+        display(self.widget())  # type: ignore[no-untyped-call]
 
 
 def _form(prompt: str, control: Any, judge: Any, hint: str) -> Any:

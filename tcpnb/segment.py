@@ -27,7 +27,7 @@ class Flags(enum.Flag):
     ACK = 16
 
     def __str__(self) -> str:
-        return ",".join(flag.name for flag in _PRINT_ORDER if flag in self)
+        return ",".join(str(flag.name) for flag in _PRINT_ORDER if flag in self)
 
     @classmethod
     def parse(cls, text: str) -> Flags:
@@ -35,7 +35,7 @@ class Flags(enum.Flag):
         flags = cls.NONE
         for name in filter(None, (part.strip().upper() for part in text.split(","))):
             if name not in cls.__members__ or name == "NONE":
-                allowed = ", ".join(f.name for f in _PRINT_ORDER)
+                allowed = ", ".join(str(f.name) for f in _PRINT_ORDER)
                 raise ValueError(f"flags: unknown flag {name!r}; allowed: {allowed}")
             flags |= cls[name]
         return flags

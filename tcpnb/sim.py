@@ -270,10 +270,10 @@ class Simulation:
 
     def _at(self, ep: SimEndpoint, at: When, action: Action, arg: Any) -> None:
         at = check_at(at)
-        if isinstance(at, float):
-            self._schedule(at, action, arg)
-        else:
+        if isinstance(at, (OnState, OnReceived)):
             ep.waiting.append((at, action, arg))
+        else:
+            self._schedule(float(at), action, arg)
 
     def run(self, until: float | None = None) -> Trace:
         """Run until nothing is left to happen (or until time ``until``); return the trace."""
