@@ -127,3 +127,28 @@ def test_isn_near_the_top_of_sequence_space_wraps() -> None:
     assert trace.received("B") == trace.sent("A")
     assert trace.final_state("A") is trace.final_state("B") is State.CLOSED
     assert str(trace.segments("B")[0]) == f"<SEQ={2**32 - 2}><ACK=0><CTL=SYN,ACK>"
+
+
+def test_abort_sends_rst_and_the_peer_hears_connection_reset() -> None:
+    sim = Simulation(delay=0.1)
+    a, b = sim.endpoint("A", isn=100), sim.endpoint("B", isn=300)
+    b.listen()
+    a.connect("B")
+    a.abort(at=1.0)
+    trace = sim.run()
+    assert str(trace.segments("A")[-1]) == "<SEQ=101><CTL=RST>"
+    assert trace.messages("B") == ["error: connection reset"]
+    assert trace.final_state("A") is trace.final_state("B") is State.CLOSED
+
+
+def test_crash_forgets_everything_silently() -> None:
+    sim = Simulation(delay=0.1)
+    a, b = sim.endpoint("A", isn=100), sim.endpoint("B", isn=300)
+    b.listen()
+    a.connect("B")
+    a.crash(at=1.0)
+    trace = sim.run()
+    last = [r for r in trace.state_changes if r.endpoint == "A"][-1]
+    assert (last.new, last.cause) == (State.CLOSED, "reboot (all state lost)")
+    assert all(t.sent_at < 1.0 for t in trace.transmissions)
+    assert trace.final_state("B") is State.ESTABLISHED  # B does not know: half-open
