@@ -1,0 +1,131 @@
+from __future__ import annotations
+
+import pytest
+
+from tcpnb import State, analysis, scenarios, stale
+
+
+def test_a_clean_connection_holds_nothing_unwanted() -> None:
+    for handshake in stale.HANDSHAKES:
+        trace = stale.connection(handshake, delay=0.1)
+        spans = stale.server_spans(trace)
+        assert len(spans) == 1 and spans[0][0].wanted and spans[0][0].established
+        assert stale.unwanted_spans(trace) == []
+        assert len(trace.received("A")) == 100 and len(trace.received("B")) == 100
+
+
+def test_two_way_variant_has_no_third_segment() -> None:
+    trace = stale.connection("two-way", request=10, reply=10)
+    a_segments = [str(s.flags) for s in trace.segments("A")]
+    assert a_segments[0] == "SYN" and a_segments[1] == "ACK"  # the request, not a bare ACK
+    assert trace.segments("A")[1].length == 10
+
+
+def test_a_late_syn_copy_is_unwanted_even_with_the_same_isn() -> None:
+    # Seed 1 with a 20 % duplicate rate copies A's SYN; the copy arrives after the close.
+    trace = stale.connection("two-way", duplicate=0.2, duplicate_lag=10.0, seed=1)
+    spans = stale.server_spans(trace)
+    assert [held.wanted for held, _ in spans] == [True, False]
+    assert spans[0][1] == spans[1][1]  # the copy carries the very same ISN
+    (late,) = stale.unwanted_spans(trace)
+    assert late.established and late.seconds == pytest.approx(300.0, abs=10)
+
+
+def test_three_way_sends_the_late_syn_packing() -> None:
+    trace = stale.connection("three-way", duplicate=0.2, duplicate_lag=10.0, seed=1)
+    (late,) = stale.unwanted_spans(trace)
+    assert not late.established and late.seconds < 2.0
+    assert trace.final_state("B") is State.LISTEN
+
+
+def test_unwanted_spans_agree_with_analysis_on_an_injected_old_syn() -> None:
+    trace = scenarios.old_duplicate_syn_two_way()
+    spans = stale.unwanted_spans(trace)
+    assert len(spans) == 1 and spans[0].established
+    assert analysis.unwanted(trace) == (1, pytest.approx(spans[0].seconds))
+    assert stale.unwanted_spans(scenarios.old_duplicate_syn())[0].seconds == pytest.approx(0.2)
+
+
+def test_experiment_two_way_wastes_orders_of_magnitude_more() -> None:
+    results = stale.compare(60, duplicate=0.2, lag=10.0)
+    two, three = results["two-way"], results["three-way"]
+    assert two.runs == three.runs == 60 and two.completed == three.completed == 60
+    assert two.unwanted > 0 and two.unwanted_open == two.unwanted
+    assert three.unwanted > 0 and three.unwanted_open == 0
+    assert two.seconds > 100 * three.seconds
+    assert two.seconds_per_100 == pytest.approx(100 * two.seconds / 60)
+    assert "two-way" in str(two)
+
+
+def test_experiment_is_deterministic_and_zero_without_duplicates() -> None:
+    assert stale.experiment("two-way", 20, seed=3) == stale.experiment("two-way", 20, seed=3)
+    assert stale.experiment("two-way", 20, duplicate=0.0).unwanted == 0
+
+
+def test_a_faster_network_does_not_save_the_two_way_variant() -> None:
+    slow = stale.experiment("two-way", 40, duplicate=0.2, delay=0.3)
+    fast = stale.experiment("two-way", 40, duplicate=0.2, delay=0.001)
+    assert slow.unwanted > 0 and fast.unwanted >= slow.unwanted / 2
+
+
+def test_sweep_rows() -> None:
+    rows = stale.sweep("duplicate", [0.0, 0.2], runs=10, lag=10.0)
+    assert [(r["duplicate"], r["handshake"]) for r in rows] == [
+        (0.0, "two-way"), (0.0, "three-way"), (0.2, "two-way"), (0.2, "three-way")]
+    assert rows[0]["seconds_per_100"] == 0.0
+
+
+def test_bad_arguments() -> None:
+    with pytest.raises(ValueError, match="handshake must be"):
+        stale.experiment("one-way")
+    with pytest.raises(ValueError, match="runs must be"):
+        stale.experiment("two-way", 0)
+    with pytest.raises(ValueError, match="isn must be"):
+        stale.connection(isn="random")
+    with pytest.raises(ValueError, match="isn must be"):
+        stale.isn_window("random")
+    with pytest.raises(ValueError, match="gap must be"):
+        stale.isn_window("clock", -1)
+
+
+def test_fixed_isn_puts_the_old_segment_inside() -> None:
+    check = stale.isn_window("fixed", gap=10.0)
+    assert check.new_isn == check.old_isn == 100 and check.offset == 0 and check.inside
+
+
+def test_clock_isn_moves_the_window_past_the_old_segment() -> None:
+    check = stale.isn_window("clock", gap=1.0)
+    assert check.new_isn == 100 + 250_000 and not check.inside
+    assert "outside" in str(check)
+
+
+@pytest.mark.parametrize("offset", [1, 50_000, 1_000_001])
+def test_clock_danger_matches_isn_window(offset: int) -> None:
+    low, high = stale.clock_danger(old_offset=offset)
+    tick = stale.TICK
+    for gap in [low - 2 * tick, low + tick / 2, (low + high) / 2, high - tick / 2, high + tick]:
+        if gap < 0:
+            continue
+        inside = stale.isn_window("clock", gap, old_offset=offset).inside
+        assert inside == (low <= gap < high), (offset, gap)
+
+
+def test_a_fast_old_connection_outruns_the_clock() -> None:
+    low, high = stale.clock_danger(old_offset=1_000_001)  # 1 MB sent before the old segment
+    assert 3.7 < low < high < 4.01
+    assert stale.isn_window("clock", 3.9, old_offset=1_000_001).inside
+
+
+def test_the_clock_wraps_after_about_four_point_eight_hours() -> None:
+    assert stale.wrap_time() == pytest.approx(17_179.87, abs=0.01)
+    assert stale.isn_window("clock", stale.wrap_time()).inside
+
+
+def test_figures() -> None:
+    fig = stale.window_figure(1.0)
+    assert "fixed: inside / clock: outside" in fig.layout.title.text
+    assert len(fig.data) == 4
+    rows = stale.sweep("duplicate", [0.1], runs=5, lag=10.0)
+    fig = stale.sweep_figure(rows, "duplicate", label="duplicate rate")
+    assert [t.name for t in fig.data] == ["two-way (NOT TCP)", "three-way (TCP)"]
+    assert fig.layout.yaxis.type == "log"
