@@ -5,24 +5,62 @@ One line per event, time going down.  A departure reads ``--> segment ...``
 segment arrives at the moment it leaves, the line reads ``--> segment -->``.
 The state printed beside each side is its state *after* the event, as in the
 RFC.  A lost segment ends in ``XXX`` (RFC 793's mark for a lost segment).
+Comments are in parentheses, as in the RFC: the application's calls
+(``(close)``), and state changes that no segment caused (``CLOSED
+(Timeout=2MSL)``).  Notices to the user are in brackets.
+
+With ``relative=True`` sequence numbers count from each side's ISN, as
+Wireshark shows them: the SYN is 0 and the first data byte 1.
 """
 
 from __future__ import annotations
 
-from .trace import Fate, Origin, Trace
+from dataclasses import replace
+
+from .segment import Flags, Segment, seq_diff
+from .trace import Fate, Origin, Trace, Transmission
 
 _TAGS = {Origin.RETRANSMISSION: " (retransmission)", Origin.DUPLICATE: " (duplicate)",
          Origin.INJECTED: " (old duplicate)"}
-
+#: Causes that are the application's own call, already printed as a comment.
+_USER_CAUSES = {"passive OPEN", "active OPEN", "CLOSE", "ABORT", "SEND"}
 
 Row = tuple[float, int, int, str, str, str]  # time, event, order, side, kind, text
 
 
-def _rows(trace: Trace, left: str) -> list[Row]:
-    """Every line of the ladder, in the order things happened."""
+def isn_bases(trace: Trace) -> dict[int, tuple[int | None, int | None]]:
+    """For each transmission index: the ISNs of its sender and receiver at that moment.
+
+    A side's ISN is the sequence number of the last SYN it sent before (its
+    current incarnation); ``None`` while it has sent none.
+    """
+    latest: dict[str, int] = {}
+    bases = {}
+    for t in sorted(trace.transmissions, key=lambda t: (t.sent_event, t.index)):
+        if Flags.SYN in t.segment.flags and t.origin is not Origin.INJECTED:
+            latest[t.src] = t.segment.seq
+        bases[t.index] = (latest.get(t.src), latest.get(t.dst))
+    return bases
+
+
+def relative(segment: Segment, seq_base: int | None, ack_base: int | None) -> Segment:
+    """``segment`` with SEQ and ACK counted from the given ISNs (unchanged where ``None``)."""
+    seq = segment.seq if seq_base is None else seq_diff(segment.seq, seq_base)
+    ack = segment.ack if ack_base is None or Flags.ACK not in segment.flags \
+        else seq_diff(segment.ack, ack_base)
+    return replace(segment, seq=seq, ack=ack)
+
+
+def segment_text(t: Transmission, bases: dict[int, tuple[int | None, int | None]] | None) -> str:
+    """The segment of ``t`` in RFC notation, relative to ``bases`` if given."""
+    segment = t.segment if bases is None else relative(t.segment, *bases[t.index])
+    return str(segment)
+
+
+def _segment_rows(trace: Trace, left: str, relative_to: dict | None) -> list[Row]:
     rows: list[Row] = []
     for t in trace.transmissions:
-        text = str(t.segment) + _TAGS.get(t.origin, "")
+        text = segment_text(t, relative_to) + _TAGS.get(t.origin, "")
         way = "right" if t.src == left else "left"
         if t.origin is not Origin.INJECTED:
             rows.append((t.sent_at, t.sent_event, 1 + 2 * t.index, t.src, "send-" + way, text))
@@ -31,9 +69,41 @@ def _rows(trace: Trace, left: str) -> list[Row]:
             rows.append((t.arrived_at, event, 0, t.dst, "recv-" + way, text))
         elif t.fate in (Fate.LOST, Fate.DROPPED):
             rows.append((t.sent_at, t.sent_event, 2 + 2 * t.index, t.dst, "lost-" + way, text))
+    return rows
+
+
+def _state_rows(trace: Trace, covered: set[tuple[str, int]]) -> list[Row]:
+    """State changes that no segment row of the same side and event shows."""
+    last: dict[tuple[str, int], tuple[float, list[str], str]] = {}
+    for r in trace.state_changes:
+        if (r.endpoint, r.event) in covered:
+            continue
+        _, causes, _ = last.get((r.endpoint, r.event), (r.t, [], ""))
+        if r.cause not in _USER_CAUSES and r.cause not in causes:
+            causes.append(r.cause)
+        last[(r.endpoint, r.event)] = (r.t, causes, str(r.new))
+    return [(t, event, 10**9 - 1, side, "state",
+             state + "".join(f" ({_flat(cause)})" for cause in causes))
+            for (side, event), (t, causes, state) in last.items()]
+
+
+def _flat(text: str) -> str:
+    """``"reboot (all state lost)"`` -> ``"reboot: all state lost"``: no nested parentheses."""
+    return text.replace(" (", ": ").replace(")", "")
+
+
+def _rows(trace: Trace, left: str, relative_to: dict | None = None) -> list[Row]:
+    """Every line of the ladder, in the order things happened."""
+    rows = _segment_rows(trace, left, relative_to)
+    covered = {(side, event) for _, event, _, side, kind, _ in rows if not kind.startswith("lost")}
+    received = {(side, event) for _, event, _, side, kind, _ in rows if kind.startswith("recv")}
+    rows += _state_rows(trace, covered)
     for call in trace.app_calls:
         detail = f" {call.detail}" if call.detail and call.call != "send" else ""
-        rows.append((call.t, call.event, -1, call.endpoint, "note", f"({call.call}{detail})"))
+        # A call made in reaction to an arrival at that very event (a server that
+        # listens again) comes after the arrival; any other call before its effects.
+        order = 10**9 - 2 if (call.endpoint, call.event) in received else -1
+        rows.append((call.t, call.event, order, call.endpoint, "note", f"({call.call}{detail})"))
     for notice in trace.notices:
         rows.append((notice.t, notice.event, 10**9, notice.endpoint, "note",
                      f"[{notice.message}]"))
@@ -45,24 +115,35 @@ _ARROWS = {
     "send-right": ("-->", "..."), "recv-right": ("...", "-->"), "lost-right": ("...", "XXX"),
     "send-left": ("...", "<--"), "recv-left": ("<--", "..."), "lost-left": ("XXX", "..."),
 }
+_STATE = 13  # width of a state column: "SYN-RECEIVED" + 1
 
 
-def render(trace: Trace, width: int = 44) -> str:
-    """The ladder of the first two endpoints of ``trace`` as text."""
+def _line(trace: Trace, row: Row, left: str, width: int) -> str:
+    _, event, _, side, kind, text = row
+    middle = " " * (width + 8)
+    if kind in ("note", "state"):
+        return f"{text:<{_STATE}}{middle}" if side == left else f"{'':<{_STATE}}{middle}{text}"
+    state = "" if kind.startswith("lost") else str(trace.state_after_event(side, event))
+    if not trace.state_changes:
+        state = ""  # a capture: states unknown
+    state_l, state_r = (state, "") if side == left else ("", state)
+    arrow_l, arrow_r = _ARROWS[kind]
+    return f"{state_l:<{_STATE}}{arrow_l} {text:<{width}} {arrow_r} {state_r}"
+
+
+def render(trace: Trace, width: int | None = None, relative: bool = False) -> str:
+    """The ladder of the first two endpoints of ``trace`` as text.
+
+    ``width`` is the segment column's width (default: the longest segment).
+    """
     if len(trace.endpoints) < 2:
         return "(a ladder needs two endpoints)"
     left, right = trace.endpoints[:2]
-    lines = [f"{'t (s)':>8}  {left:<13}{'':{width + 8}}{right}"]
-    for t, event, _, side, kind, text in _rows(trace, left):
-        if side not in (left, right):
-            continue
-        if kind == "note":
-            pad = " " * (width + 8)
-            line = f"{text:<13}{pad}" if side == left else f"{'':<13}{pad}{text}"
-        else:
-            state = "" if kind.startswith("lost") else str(trace.state_after_event(side, event))
-            state_l, state_r = (state, "") if side == left else ("", state)
-            arrow_l, arrow_r = _ARROWS[kind]
-            line = f"{state_l:<13}{arrow_l} {text:<{width}} {arrow_r} {state_r}"
-        lines.append(f"{t:8.3f}  {line}".rstrip())
+    rows = [row for row in _rows(trace, left, isn_bases(trace) if relative else None)
+            if row[3] in (left, right)]
+    if width is None:
+        width = max([44] + [len(row[5]) for row in rows if row[4] not in ("note", "state")])
+    numbers = "   (relative sequence numbers)" if relative else ""
+    lines = [f"{'t (s)':>8}  {left:<{_STATE}}{numbers:<{width + 8}}{right}"]
+    lines += [f"{row[0]:8.3f}  {_line(trace, row, left, width)}".rstrip() for row in rows]
     return "\n".join(lines)

@@ -11,14 +11,15 @@ TIME-WAIT band stays one continuous band.  Tick labels and hover texts always
 give real times.  ``cut=False`` draws time to scale; ``cut=5.0`` cuts every
 quiet gap longer than 5 s.
 
-Automatic cutting only removes a gap longer than three times all the rest of
-the run together, so the doubling retransmission intervals (1 s, 2 s, 4 s,
-...) of a lesson on lost SYNs are never cut.
+Automatic cutting removes a gap longer than three times all the rest of the
+run together, and any gap the caller marks as idle: the ladder marks the
+application's think time, when no segment is in flight and no retransmission
+timer runs (see :func:`idle_gaps`).  So the doubling retransmission
+intervals (1 s, 2 s, 4 s, ...) of a lesson on lost SYNs are never cut.
 """
 
 from __future__ import annotations
 
-import bisect
 import math
 from dataclasses import dataclass
 
@@ -63,51 +64,68 @@ def event_times(trace: Trace) -> list[float]:
     return sorted(times)
 
 
-def _auto_cuts(times: list[float]) -> list[tuple[float, float]]:
+def idle_gaps(trace: Trace, times: list[float], longer_than: float) -> list[tuple[float, float]]:
+    """Gaps between consecutive ``times`` longer than ``longer_than`` in which nothing is
+    in flight and no retransmission timer runs: only the application is thinking."""
+    busy = [(t.sent_at, t.arrived_at) for t in trace.transmissions if t.arrived_at is not None]
+    busy += [(s.start, s.end) for s in trace.timers if s.name == "retransmission"]
+    return [(a, b) for a, b in zip(times, times[1:]) if b - a > longer_than
+            and not any(start < b and end > a for start, end in busy)]
+
+
+def _auto_cuts(times: list[float], optional: list[tuple[float, float]]) -> list[tuple[float, float]]:
     gaps = sorted(((b - a, a, b) for a, b in zip(times, times[1:]) if b > a), reverse=True)
     total, cuts = (times[-1] - times[0]) if times else 0.0, []
     for length, a, b in gaps:
-        if length > 3 * (total - length):
+        if total - length > 0 and length > 3 * (total - length):
             cuts.append((a, b))
             total -= length
         else:
             break
-    return sorted(cuts)
+    return sorted(set(cuts) | {(a, b) for a, b in optional if a in times and b in times})
 
 
 @dataclass(frozen=True)
 class TimeAxis:
-    """Maps real time (seconds) to a drawing position, with long quiet gaps cut short."""
+    """Maps real time (seconds) to a drawing position, with long quiet gaps cut short.
+
+    ``cuts`` holds ``(start, end, drawn)``: the real gap and its drawn length.
+    """
 
     start: float
     end: float
-    cuts: tuple[tuple[float, float], ...] = ()
-    gap: float = 0.0  # drawn length of each cut
+    cuts: tuple[tuple[float, float, float], ...] = ()
 
     @classmethod
-    def fit(cls, times: list[float], cut: bool | float = True) -> TimeAxis:
-        """An axis for events at ``times``; see the module docstring for ``cut``."""
+    def fit(cls, times: list[float], cut: bool | float = True,
+            optional: list[tuple[float, float]] = ()) -> TimeAxis:
+        """An axis for events at ``times``; see the module docstring for ``cut``.
+
+        ``optional`` lists further gaps (between two of ``times``) that an
+        automatic cut (``cut=True``) may also shorten, e.g. an application's
+        think time while nothing is in flight.
+        """
         times = sorted(set(times)) or [0.0]
         if cut is True:
-            cuts = _auto_cuts(times)
+            gaps = _auto_cuts(times, list(optional))
         elif cut is False:
-            cuts = []
+            gaps = []
         else:
             if isinstance(cut, bool) or not isinstance(cut, (int, float)) or cut <= 0:
                 raise ValueError(f"cut must be True, False or a number of seconds > 0, got {cut!r}")
-            cuts = [(a, b) for a, b in zip(times, times[1:]) if b - a > cut]
-        kept = (times[-1] - times[0]) - sum(b - a for a, b in cuts)
-        gap = max(kept, 1e-3) * 0.12 if cuts else 0.0
-        return cls(times[0], times[-1], tuple(cuts), gap)
+            gaps = [(a, b) for a, b in zip(times, times[1:]) if b - a > cut]
+        kept = (times[-1] - times[0]) - sum(b - a for a, b in gaps)
+        drawn = max(kept, 1e-3) * 0.15
+        return cls(times[0], times[-1], tuple((a, b, min(drawn, b - a)) for a, b in gaps))
 
     def __call__(self, t: float) -> float:
         """The drawing position of time ``t``."""
         shift = 0.0
-        for a, b in self.cuts:
+        for a, b, drawn in self.cuts:
             if t >= b:
-                shift += (b - a) - self.gap
-            elif t > a:
-                return t - shift - (t - a) + (t - a) / (b - a) * self.gap
+                shift += (b - a) - drawn
+            elif t > a:  # inside a cut: squeeze linearly
+                return a - shift + (t - a) / (b - a) * drawn
             else:
                 break
         return t - shift
@@ -115,12 +133,12 @@ class TimeAxis:
     @property
     def visible(self) -> float:
         """Seconds of real time drawn to scale (the run without its cuts)."""
-        return (self.end - self.start) - sum(b - a for a, b in self.cuts)
+        return (self.end - self.start) - sum(b - a for a, b, _ in self.cuts)
 
     @property
     def unit(self) -> str:
-        """``"ms"`` for a short run, else ``"s"``."""
-        return "ms" if 0 < self.visible < 1.0 and self.end < 1.0 else "s"
+        """``"ms"`` for a short run (under 1 s drawn to scale, under 10 s in all), else ``"s"``."""
+        return "ms" if 0 < self.visible < 1.0 and self.end < 10.0 else "s"
 
     def label(self, t: float) -> str:
         """``t`` written in the axis unit, e.g. ``"0.25 s"`` or ``"12 ms"``."""
@@ -130,18 +148,23 @@ class TimeAxis:
         """Tick positions and their real-time labels, a round step apart."""
         step = _nice_step(max(self.visible, 1e-9) / target)
         scale = 1000 if self.unit == "ms" else 1
-        edges = [self.start] + [x for cut in self.cuts for x in cut] + [self.end]
+        edges = [self.start] + [x for a, b, _ in self.cuts for x in (a, b)] + [self.end]
         times: list[float] = []
         for a, b in zip(edges[::2], edges[1::2]):
             k = math.ceil(a / step - 1e-9)
             while k * step <= b + 1e-9:
                 times.append(k * step)
                 k += 1
-        for _, b in self.cuts:  # the first moment after each cut gets its own tick
+        for _, b, _ in self.cuts:  # the first moment after each cut gets its own tick
             if not any(abs(b - t) < 0.3 * step for t in times):
                 times.append(b)
         times.sort()
         return [self(t) for t in times], [_number(t * scale) for t in times]
+
+
+def duration(seconds: float) -> str:
+    """``seconds`` for a reader: "240 s", "1.5 s", "30 ms"."""
+    return f"{seconds:.4g} s" if seconds >= 1 else f"{seconds * 1000:.3g} ms"
 
 
 def _nice_step(raw: float) -> float:
@@ -155,7 +178,7 @@ def _number(x: float) -> str:
 
 
 def break_marks(axis: TimeAxis, across: tuple[float, float], vertical: bool) -> tuple[
-        go.Scatter, list[dict]]:
+        dict, list[dict]]:
     """Zig-zag lines and "… later" labels that mark each cut of ``axis``.
 
     ``across`` is the range of the other coordinate the marks span; with
@@ -165,23 +188,23 @@ def break_marks(axis: TimeAxis, across: tuple[float, float], vertical: bool) -> 
     ys: list[float | None] = []
     notes = []
     lo, hi = across
-    for a, b in axis.cuts:
-        middle, half = axis(a) + axis.gap / 2, axis.gap * 0.18
+    for a, b, drawn in axis.cuts:
+        middle, half = axis(a) + drawn / 2, drawn * 0.18
         for offset in (-half, half):
             steps = [lo + (hi - lo) * k / 24 for k in range(25)]
             wiggle = [middle + offset + (half * 0.5 if k % 2 else -half * 0.5)
                       for k in range(25)]
             xs += steps + [None]
             ys += wiggle + [None]
-        text = f"⋯ {axis.label(b - a).replace(' ms', ' ms').strip()} later ⋯"
+        text = f"⋯ {duration(b - a)} later ⋯"
         position = dict(x=(lo + hi) / 2, y=middle) if vertical else dict(x=middle, y=0.5)
         notes.append(dict(text=text, showarrow=False, bgcolor="white",
                           font=dict(size=palette.LABEL_SIZE, color="#555555"),
                           **position, **({} if vertical else dict(yref="paper", textangle=-90))))
     if not vertical:
         xs, ys = ys, xs
-    marks = go.Scatter(x=xs, y=ys, mode="lines", line=dict(color="#888888", width=1.5),
-                       hoverinfo="skip", showlegend=False, name="cut")
+    marks = dict(type="scatter", x=xs, y=ys, mode="lines", hoverinfo="skip", showlegend=False,
+                 line=dict(color="#888888", width=1.5), name="cut", meta=dict(kind="cut"))
     return marks, notes
 
 
@@ -190,7 +213,7 @@ def _rect(x0: float, x1: float, y0: float, y1: float) -> tuple[list, list]:
 
 
 def band_traces(spans_by_lane: list[tuple[float, list[Span], str]], axis: TimeAxis,
-                width: float, vertical: bool) -> list[go.Scatter]:
+                width: float, vertical: bool, legend: bool = True) -> list[dict]:
     """Filled rectangles, one trace per state, for the state bands of every lane.
 
     ``spans_by_lane`` holds ``(lane position, spans, endpoint name)``; each band
@@ -205,11 +228,11 @@ def band_traces(spans_by_lane: list[tuple[float, list[Span], str]], axis: TimeAx
             ys += along if vertical else across
             text = f"{name}: {state}<br>from {axis.label(start)} to {axis.label(end)}"
             hover += [text] * 5 + [None]
-    return [go.Scatter(x=xs, y=ys, fill="toself", mode="lines", name=str(state),
-                       fillcolor=palette.state_colour(state), line=dict(width=0.5, color="white"),
-                       hoveron="fills+points", hoverinfo="text", text=hover, hovertext=hover,
-                       legendgroup="states", legendgrouptitle_text="states",
-                       meta=dict(kind="state band", state=str(state)))
+    return [dict(type="scatter", x=xs, y=ys, fill="toself", mode="lines", name=str(state),
+                 fillcolor=palette.state_colour(state), line=dict(width=0.5, color="white"),
+                 hoveron="fills+points", hoverinfo="text", hovertext=hover, showlegend=legend,
+                 legendgroup="states" if legend else None,
+                 meta=dict(kind="state band", state=str(state)))
             for state, (xs, ys, hover) in sorted(by_state.items(), key=lambda i: _ORDER[i[0]])]
 
 
@@ -244,12 +267,3 @@ def timeline(trace: Trace, *, cut: bool | float = True, title: str | None = None
                                           x=0.5, y=0.5, xref="paper", yref="paper",
                                           showarrow=False))
     return go.Figure(data=data + [marks], layout=layout)
-
-
-def position_of(axis: TimeAxis, times: list[float]) -> list[float]:
-    """``axis`` applied to many times (sorted input is fastest)."""
-    return [axis(t) for t in times]
-
-
-__all__ = ["TimeAxis", "band_traces", "break_marks", "event_times", "state_spans", "timeline"]
-_ = bisect  # kept for readers who extend position_of with a binary search

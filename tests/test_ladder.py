@@ -1,0 +1,144 @@
+"""The plotly ladder diagram: one arrow per transmission, lost ones marked, bands cover each run."""
+
+from __future__ import annotations
+
+import pytest
+
+from tcpnb import palette, scenarios
+from tcpnb.ladder import ladder, short_label
+from tcpnb.textladder import isn_bases
+from tcpnb.timeline import TimeAxis, state_spans
+from tcpnb.trace import Fate, Trace
+
+ALL = [name for name, _ in scenarios.describe()]
+
+
+def _kind(fig, kind):
+    return [d for d in fig.data if d.meta and d.meta.get("kind") == kind]
+
+
+def _arrow_indices(fig) -> list[int]:
+    """Transmission indices drawn, one per arrow (each arrow has three points)."""
+    points = [c[0] for d in _kind(fig, "arrows") for c in d.customdata if c is not None]
+    assert all(points.count(i) == 3 for i in set(points))
+    return sorted(set(points)) if len(points) == 3 * len(set(points)) else []
+
+
+@pytest.mark.parametrize("name", ALL)
+def test_one_arrow_per_transmission_and_lost_ones_end_in_a_cross(name: str) -> None:
+    trace = scenarios.run(name)
+    fig = ladder(trace)
+    assert _arrow_indices(fig) == [t.index for t in trace.transmissions]
+    lost = {t.index for t in trace.transmissions if t.fate in (Fate.LOST, Fate.DROPPED)}
+    crosses = {c[0] for d in _kind(fig, "lost") for c in d.customdata}
+    assert crosses == lost
+
+
+@pytest.mark.parametrize("name", ["normal_close", "syn_lost", "half_open_discovery", "refused"])
+def test_state_bands_cover_each_endpoint_whole_run(name: str) -> None:
+    trace = scenarios.run(name)
+    for endpoint in trace.endpoints:
+        spans = state_spans(trace, endpoint)
+        assert spans[0][0] == 0.0 and spans[-1][1] == trace.end_time
+        assert all(a[1] == b[0] for a, b in zip(spans, spans[1:]))  # no holes, no overlaps
+        assert [s for _, _, s in spans] == [s for s in _distinct(trace, endpoint)]
+    drawn = {d.meta["state"] for d in _kind(ladder(trace), "state band")}
+    assert drawn == {str(s) for e in trace.endpoints for _, _, s in state_spans(trace, e)}
+
+
+def _distinct(trace, endpoint):
+    """States that lasted a while, in order (instants are not drawn)."""
+    spans = state_spans(trace, endpoint)
+    return [s for _, _, s in spans]
+
+
+def test_band_colours_come_from_the_palette() -> None:
+    fig = ladder(scenarios.normal_close())
+    for band in _kind(fig, "state band"):
+        assert band.fillcolor == palette.state_colour(band.meta["state"])
+
+
+def test_labels_are_short_and_match_rfc_numbers() -> None:
+    trace = scenarios.three_way_handshake()
+    labels = [short_label(t) for t in trace.transmissions[:3]]
+    assert labels == ["SYN seq=100", "SYN,ACK seq=300 ack=101", "ACK seq=101 ack=301"]
+    bases = isn_bases(trace)
+    assert [short_label(t, bases) for t in trace.transmissions[:4]] == [
+        "SYN seq=0", "SYN,ACK seq=0 ack=1", "ACK seq=1 ack=1", "ACK seq=1 ack=1 len=10"]
+    texts = {a.text for a in ladder(trace, relative=True).layout.annotations}
+    assert "SYN,ACK seq=0 ack=1" in texts
+
+
+def test_hover_gives_the_full_rfc_notation_with_times_and_fate() -> None:
+    fig = ladder(scenarios.syn_lost())
+    hovers = [h for d in _kind(fig, "arrows") for h in d.hovertext if h]
+    assert any("&lt;SEQ=100&gt;" in h or "<SEQ=100><CTL=SYN>" in h for h in hovers)
+    assert any("lost" in h or "dropped" in h for h in hovers)
+    assert any("retransmission" in h for h in hovers)
+
+
+def test_title_says_what_happened() -> None:
+    fig = ladder(scenarios.syn_lost(times=2))
+    assert fig.layout.title.text.startswith("SYN lost twice; connection established at t = 3")
+
+
+def test_time_wait_is_shaded_labelled_and_its_long_gap_cut() -> None:
+    trace = scenarios.normal_close()
+    fig = ladder(trace)
+    notes = " ".join(a.text for a in fig.layout.annotations)
+    assert "2×MSL = 240 s" in notes and "later" in notes
+    assert any(shape.type == "rect" for shape in fig.layout.shapes)
+    ticks = fig.layout.yaxis.ticktext
+    assert ticks[0] == "0" and ticks[-1] == "242.4"
+    assert max(y for d in fig.data for y in (d.y or ()) if y is not None) < 5  # drawn short
+    uncut = ladder(trace, cut=False)
+    assert max(y for d in uncut.data for y in (d.y or ()) if y is not None) > 240
+
+
+def test_app_calls_and_notices_are_drawn() -> None:
+    notes = " ".join(a.text for a in ladder(scenarios.refused()).layout.annotations)
+    assert "connect()" in notes and "connection refused" in notes
+
+
+def test_retransmission_timer_and_timeout_are_drawn() -> None:
+    fig = ladder(scenarios.syn_lost())
+    assert _kind(fig, "timer") and _kind(fig, "timeout")
+
+
+def test_old_duplicate_and_network_duplicate_have_their_own_styles() -> None:
+    styles = {d.meta["style"]: d for d in _kind(ladder(scenarios.old_duplicate_syn()), "arrows")}
+    assert "injected" in styles and styles["injected"].line.dash == "dot"
+    styles = {d.meta["style"]: d for d in _kind(ladder(scenarios.time_wait_reuse()), "arrows")}
+    assert styles["duplicate"].line.dash == "dash"
+    assert styles["duplicate"].line.color != styles["original"].line.color
+
+
+def test_short_runs_are_in_milliseconds() -> None:
+    fig = ladder(scenarios.three_way_handshake(delay=0.01))
+    assert fig.layout.yaxis.title.text == "time (ms)"
+    assert ladder(scenarios.syn_lost()).layout.yaxis.title.text == "time (s)"
+
+
+def test_a_capture_like_trace_with_segments_only_draws() -> None:
+    full = scenarios.syn_lost()
+    bare = Trace(endpoints=full.endpoints, transmissions=full.transmissions)
+    fig = ladder(bare)
+    assert _arrow_indices(fig) == [t.index for t in full.transmissions]
+    assert not _kind(fig, "state band") and not _kind(fig, "timer")
+    assert "segments between A and B" in fig.layout.title.text
+    assert ladder(Trace(endpoints=("A", "B"))).data is not None  # empty: no crash
+
+
+def test_time_axis_cuts_only_long_quiet_gaps() -> None:
+    axis = TimeAxis.fit([0, 1, 3, 7])  # SYN retransmissions at 1, 2, 4 s: not cut
+    assert axis.cuts == ()
+    axis = TimeAxis.fit([0, 0.5, 240.5])
+    assert len(axis.cuts) == 1 and axis(240.5) < 1.0 and axis(0.5) == 0.5
+    assert axis(120) < axis(200) < axis(240.5)  # still increasing inside the cut
+
+
+def test_bad_input_is_a_value_error_naming_the_parameter() -> None:
+    with pytest.raises(ValueError, match="cut"):
+        ladder(scenarios.refused(), cut=-1)
+    with pytest.raises(ValueError, match="trace"):
+        ladder("refused")  # type: ignore[arg-type]

@@ -1,0 +1,50 @@
+"""The plain-text ladder: RFC 9293 notation, states after each event, comments in parentheses."""
+
+from __future__ import annotations
+
+from tcpnb import scenarios
+from tcpnb.textladder import render
+from tcpnb.trace import Trace
+
+
+def test_figure_6_lines_appear_with_states_after_the_event() -> None:
+    text = scenarios.three_way_handshake().to_text()
+    assert "SYN-SENT     --> <SEQ=100><CTL=SYN>" in text
+    assert "... <SEQ=100><CTL=SYN>" in text and "--> SYN-RECEIVED" in text
+    assert "ESTABLISHED  <-- <SEQ=300><ACK=101><CTL=SYN,ACK>" in text
+
+
+def test_state_changes_without_a_segment_get_their_own_line() -> None:
+    lines = scenarios.normal_close().to_text().splitlines()
+    assert lines[-1].split() == ["242.400", "CLOSED", "(Timeout=2MSL)"]  # Figure 12 line 6
+    assert any(line.split()[1:] == ["LISTEN"] for line in lines)
+
+
+def test_lost_segments_end_in_xxx_and_retransmissions_are_tagged() -> None:
+    text = scenarios.syn_lost().to_text()
+    assert "XXX" in text and "(retransmission)" in text
+
+
+def test_old_duplicate_is_tagged_and_comments_have_no_nested_parentheses() -> None:
+    assert "<SEQ=90><CTL=SYN> (old duplicate)" in scenarios.old_duplicate_syn().to_text()
+    assert "CLOSED (reboot: all state lost)" in scenarios.half_open_discovery().to_text()
+
+
+def test_relative_numbers_count_from_each_isn() -> None:
+    text = render(scenarios.three_way_handshake(), relative=True)
+    assert "(relative sequence numbers)" in text.splitlines()[0]
+    assert "<SEQ=0><ACK=1><CTL=SYN,ACK>" in text and "<SEQ=1><ACK=1><CTL=ACK><DATA=10>" in text
+
+
+def test_columns_stay_aligned_with_long_segments() -> None:
+    text = scenarios.lifecycle().to_text()
+    arrows = [line.index("-->") for line in text.splitlines()
+              if "--> " in line and line.rstrip().endswith("...")]
+    assert len(set(arrows)) == 1
+
+
+def test_a_trace_without_states_prints_segments_only() -> None:
+    full = scenarios.three_way_handshake()
+    text = render(Trace(endpoints=full.endpoints, transmissions=full.transmissions))
+    assert "<SEQ=300><ACK=101><CTL=SYN,ACK>" in text and "ESTABLISHED" not in text
+    assert render(Trace(endpoints=("A",))) == "(a ladder needs two endpoints)"
