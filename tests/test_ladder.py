@@ -142,3 +142,10 @@ def test_bad_input_is_a_value_error_naming_the_parameter() -> None:
         ladder(scenarios.refused(), cut=-1)
     with pytest.raises(ValueError, match="trace"):
         ladder("refused")  # type: ignore[arg-type]
+
+
+def test_palette_tells_neighbouring_states_apart_with_any_colour_vision() -> None:
+    worst, vision, a, b = palette.worst_neighbours()
+    assert worst > 10, f"{a} and {b} look alike with {vision}"
+    assert len(set(palette.STATE_COLOURS.values())) == len(palette.STATE_COLOURS) == 11
+    assert all(palette.contrast_with_black(c) >= 4.5 for c in palette.STATE_COLOURS.values())
