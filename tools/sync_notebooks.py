@@ -1,0 +1,171 @@
+"""Write the generated parts of every course notebook (navigation, setup cell, slide metadata).
+
+    python tools/sync_notebooks.py            # update notebooks/NN_*.ipynb in place
+    python tools/sync_notebooks.py --check    # change nothing; exit 1 if any notebook is out of sync
+
+The course is every ``notebooks/NN_*.ipynb``, in the order of NN.  For each one this
+writes, replacing what an earlier run wrote (cells with ``metadata.tcpnb.generated``):
+
+* a navigation cell at the top (Colab and Binder badges, previous / next) and one at the bottom;
+* the setup cell, just before the author's first code cell (so it is the first code cell);
+* slide metadata: generated cells and solution cells are skipped in slides; solution cells
+  are collapsed for learners; cells without a ``slideshow.slide_type`` get one from their
+  heading level.
+
+Links come from ``[project.urls] Repository`` in pyproject.toml.  Running it twice changes
+nothing.  Never edit a generated cell by hand: change this file and run it again.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+import tomllib
+from pathlib import Path
+
+import nbformat
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from tcpnb.colab import setup_cell_source  # noqa: E402
+
+BRANCH = "main"
+SOLUTION_TAGS = {"solution", "exercise-solution"}
+COLAB_BADGE = "https://colab.research.google.com/assets/colab-badge.svg"
+BINDER_BADGE = "https://mybinder.org/badge_logo.svg"
+
+
+def repository(root: Path = ROOT) -> str:
+    """The repository URL, from pyproject.toml (the one place it is written)."""
+    with open(root / "pyproject.toml", "rb") as f:
+        return tomllib.load(f)["project"]["urls"]["Repository"].rstrip("/")
+
+
+def course(notebooks: Path) -> list[Path]:
+    """The course notebooks in order: ``NN_slug.ipynb``."""
+    return sorted(p for p in notebooks.glob("*.ipynb") if re.fullmatch(r"\d\d_\w+\.ipynb", p.name))
+
+
+def colab_url(repo: str, path: str) -> str:
+    """Open the file at ``path`` (relative to the repository root) in Colab."""
+    return repo.replace("https://github.com/", "https://colab.research.google.com/github/") \
+        + f"/blob/{BRANCH}/{path}"
+
+
+def binder_url(repo: str, path: str) -> str:
+    """Open ``path`` (a notebook or a folder) in JupyterLab on mybinder.org."""
+    return repo.replace("https://github.com/", "https://mybinder.org/v2/gh/") \
+        + f"/{BRANCH}?urlpath=lab/tree/{path}"
+
+
+def title(nb: nbformat.NotebookNode, fallback: str) -> str:
+    """The text of the notebook's first ``# `` heading."""
+    for cell in nb.cells:
+        if cell.cell_type == "markdown" and not _generated(cell):
+            for line in cell.source.splitlines():
+                if line.startswith("# "):
+                    return line[2:].strip()
+    return fallback
+
+
+def nav_markdown(prev: tuple[str, str] | None, next_: tuple[str, str] | None,
+                 badges: str = "") -> str:
+    """``badges``, then links to the previous and next notebook, each given as (href, title)."""
+    parts = []
+    if prev:
+        parts.append(f"[← {prev[1]}]({prev[0]})")
+    if next_:
+        parts.append(f"[{next_[1]} →]({next_[0]})")
+    links = " | ".join(parts)
+    return f"{badges}\n\n{links}".strip() if badges else links
+
+
+def badges(repo: str, path: str) -> str:
+    """Colab and Binder badges for the notebook at ``path``."""
+    return (f"[![Open in Colab]({COLAB_BADGE})]({colab_url(repo, path)}) "
+            f"[![Open in Binder]({BINDER_BADGE})]({binder_url(repo, path)})")
+
+
+def _generated(cell: nbformat.NotebookNode) -> str | None:
+    return cell.get("metadata", {}).get("tcpnb", {}).get("generated")
+
+
+def _cell(kind: str, role: str, source: str, **metadata: object) -> nbformat.NotebookNode:
+    make = nbformat.v4.new_code_cell if kind == "code" else nbformat.v4.new_markdown_cell
+    cell = make(source, id=f"tcpnb-{role}")
+    cell.metadata = nbformat.from_dict({"tcpnb": {"generated": role},
+                                        "slideshow": {"slide_type": "skip"}, **metadata})
+    return cell
+
+
+def slide_metadata(cell: nbformat.NotebookNode) -> None:
+    """Skip and collapse solution cells; give other cells a default slide type."""
+    meta = cell.metadata
+    if SOLUTION_TAGS & set(meta.get("tags", [])):
+        meta["slideshow"] = {"slide_type": "skip"}
+        hidden = {"source_hidden": True}
+        if cell.cell_type == "code":
+            hidden["outputs_hidden"] = True
+        meta["jupyter"] = {**meta.get("jupyter", {}), **hidden}
+    elif "slide_type" not in meta.get("slideshow", {}):
+        first = cell.source.lstrip().split("\n", 1)[0] if cell.cell_type == "markdown" else ""
+        kind = "slide" if re.match(r"#{1,2} ", first) else "subslide" if first.startswith("### ") else "-"
+        meta.setdefault("slideshow", {})["slide_type"] = kind
+
+
+def sync(nb: nbformat.NotebookNode, path: str, repo: str,
+         prev: tuple[str, str] | None, next_: tuple[str, str] | None) -> nbformat.NotebookNode:
+    """``nb`` with its generated cells (re)written; ``path`` is relative to the repository root."""
+    cells = [c for c in nb.cells if not _generated(c)]
+    for cell in cells:
+        slide_metadata(cell)
+    first_code = next((i for i, c in enumerate(cells) if c.cell_type == "code"), len(cells))
+    setup = _cell("code", "setup", setup_cell_source(repo), tags=["setup"])
+    cells.insert(first_code, setup)
+    top = _cell("markdown", "nav-top", nav_markdown(prev, next_, badges(repo, path)))
+    bottom = _cell("markdown", "nav-bottom", nav_markdown(prev, next_))
+    nb.cells = [top, *cells, bottom]
+    nb.metadata.setdefault("kernelspec", {"name": "python3", "display_name": "Python 3",
+                                          "language": "python"})
+    return nb
+
+
+def sync_all(notebooks: Path, root: Path = ROOT, check: bool = False) -> list[Path]:
+    """Sync every course notebook under ``notebooks``; return the ones that changed (or would)."""
+    repo = repository(root)
+    paths = course(notebooks)
+    books = [nbformat.read(p, as_version=4) for p in paths]
+    titles = [title(nb, p.stem) for nb, p in zip(books, paths)]
+    changed = []
+    for i, (path, nb) in enumerate(zip(paths, books)):
+        prev = (paths[i - 1].name, titles[i - 1]) if i > 0 else None
+        next_ = (paths[i + 1].name, titles[i + 1]) if i + 1 < len(paths) else None
+        before = path.read_text(encoding="utf-8")
+        try:
+            relpath = path.resolve().relative_to(root.resolve()).as_posix()
+        except ValueError:  # a folder outside the repository (tests)
+            relpath = f"notebooks/{path.name}"
+        after = nbformat.writes(sync(nb, relpath, repo, prev, next_)) + "\n"
+        if after != before:
+            changed.append(path)
+            if not check:
+                path.write_text(after, encoding="utf-8")
+    return changed
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--check", action="store_true", help="change nothing; exit 1 if out of sync")
+    parser.add_argument("--notebooks", type=Path, default=ROOT / "notebooks", help="folder (default: notebooks/)")
+    args = parser.parse_args(argv)
+    changed = sync_all(args.notebooks, check=args.check)
+    for path in changed:
+        print(("out of sync: " if args.check else "updated: ") + str(path))
+    if args.check and changed:
+        print("run: python tools/sync_notebooks.py")
+    return 1 if args.check and changed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
