@@ -1,0 +1,183 @@
+"""The TIME-WAIT experiment counts what the course says it counts, fast enough for a slider."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from tcpnb import State
+from tcpnb import timewait as tw
+from tcpnb.trace import Origin
+
+
+# ------------------------------------------------------------------ closing
+@pytest.mark.parametrize("first", ["A", "B"])
+def test_whoever_closes_first_ends_in_time_wait(first: str) -> None:
+    trace = tw.close(first)
+    assert tw.time_wait_holders(trace) == [first]
+    second = "B" if first == "A" else "A"
+    assert trace.state_sequence(first)[-4:] == [State.FIN_WAIT_1, State.FIN_WAIT_2,
+                                                State.TIME_WAIT, State.CLOSED]
+    assert trace.state_sequence(second)[-3:] == [State.CLOSE_WAIT, State.LAST_ACK, State.CLOSED]
+    assert len(tw.close_segments(trace)) == 4
+
+
+def test_simultaneous_close_puts_both_in_closing_then_time_wait() -> None:
+    trace = tw.close("both")
+    assert sorted(tw.time_wait_holders(trace)) == ["A", "B"]
+    for name in "AB":
+        assert State.CLOSING in trace.state_sequence(name)
+
+
+@pytest.mark.parametrize("first", ["A", "B"])
+@pytest.mark.parametrize("lose", tw.LOSSES[1:])
+def test_each_named_loss_loses_exactly_that_segment(first: str, lose: str) -> None:
+    trace = tw.close(first, lose=lose)
+    lost = [t for t in tw.close_segments(trace) if t.fate.value != "delivered"]
+    second = "B" if first == "A" else "A"
+    sender = first if lose in ("first FIN", "last ACK") else second
+    fin = lose in ("first FIN", "second FIN")
+    assert len(lost) == 1 and lost[0].src == sender
+    assert ("FIN" in str(lost[0].segment.flags)) == fin
+    assert trace.final_state("A") is trace.final_state("B") is State.CLOSED  # repaired
+
+
+def test_close_rejects_bad_arguments() -> None:
+    with pytest.raises(ValueError, match="first must be"):
+        tw.close("C")
+    with pytest.raises(ValueError, match="lose must be one of"):
+        tw.close("A", lose="everything")
+    with pytest.raises(ValueError, match="needs one side to close first"):
+        tw.close("both", lose="first FIN")
+
+
+def test_linux_delayed_ack_merges_ack_and_fin_into_three_segments() -> None:
+    quick = tw.close("A", peer_close_after=0.01, profile="linux", delay=0.05)
+    slow = tw.close("A", peer_close_after=0.1, profile="linux", delay=0.05)
+    assert len(tw.close_segments(quick)) == 3 and len(tw.close_segments(slow)) == 4
+    assert len(tw.close_segments(tw.close("A", peer_close_after=0.0))) == 4  # RFC: ACK at once
+
+
+# --------------------------------------------------------------- one run
+def test_a_clean_run_has_no_failure_and_two_connections() -> None:
+    trace = tw.reconnect(time_wait=20.0, loss=0.0, duplicate=0.0)
+    assert tw.outcome(trace).ok
+    assert trace.state_sequence("A").count(State.ESTABLISHED) == 2
+    assert trace.state_sequence("A")[-1] is State.ESTABLISHED
+
+
+def test_lost_last_ack_without_time_wait_resets_the_peer() -> None:
+    # Find a seed whose last ACK of the first connection is lost (loss only, no copies).
+    for seed in range(200):
+        cut = tw.reconnect(time_wait=0.0, loss=0.05, duplicate=0.0, seed=seed)
+        if tw.outcome(cut).reset:
+            break
+    else:
+        pytest.fail("no run lost the last ACK")
+    kept = tw.reconnect(time_wait=20.0, loss=0.05, duplicate=0.0, seed=seed)
+    assert not tw.outcome(kept).reset
+    last = next(r for r in cut.state_changes if r.endpoint == "B" and r.old is State.LAST_ACK)
+    assert last.cause == "rcv RST"
+
+
+def test_old_copy_accepted_only_when_the_new_connection_reuses_the_numbers() -> None:
+    seeds = range(60)
+    fixed = [tw.outcome(tw.reconnect(time_wait=0.0, seed=s)).old_accepted for s in seeds]
+    clock = [tw.outcome(tw.reconnect(time_wait=0.0, isn="clock", seed=s)).old_accepted
+             for s in seeds]
+    assert any(fixed) and not any(clock)
+    seed = fixed.index(True)
+    old = tw.old_accepted(tw.reconnect(time_wait=0.0, seed=seed))
+    assert old and all(t.origin is Origin.DUPLICATE and t.incarnation == 1 for t in old)
+
+
+def test_a_late_copy_of_the_last_ack_can_assassinate_time_wait() -> None:
+    found = None
+    for seed in range(100):
+        trace = tw.reconnect(time_wait=20.0, seed=seed)
+        if tw.outcome(trace).assassinated:
+            found = seed
+            break
+    assert found is not None
+    tw_end = next(r for r in trace.state_changes if r.endpoint == "A" and r.old is State.TIME_WAIT)
+    assert tw_end.cause == "rcv RST" and tw_end.t < 2.0 + 20.0
+    protected = tw.reconnect(time_wait=20.0, seed=found, rfc1337=True)
+    assert not tw.outcome(protected).assassinated
+
+
+def test_no_copy_outlives_the_msl() -> None:
+    trace = tw.reconnect(time_wait=0.0, duplicate=0.3, msl=5.0, seed=3)
+    copies = [t for t in trace.transmissions if t.origin is Origin.DUPLICATE]
+    assert copies and all(t.arrived_at is None or t.arrived_at - t.sent_at <= 5.0 + 1e-9
+                          for t in copies)
+    assert not any("SYN" in str(t.segment.flags) for t in copies)
+
+
+def test_reconnect_checks_its_arguments() -> None:
+    with pytest.raises(ValueError, match="isn must be"):
+        tw.reconnect(time_wait=0.0, isn="random")
+    with pytest.raises(ValueError, match="duplicate must be"):
+        tw.reconnect(time_wait=0.0, duplicate=2.0)
+    with pytest.raises(ValueError, match="runs must be"):
+        tw.failure_rates(0.0, runs=0)
+
+
+# -------------------------------------------------------------- Monte Carlo
+def test_rates_have_the_two_thresholds_the_course_teaches() -> None:
+    points = tw.sweep((0.0, 0.5, 1.0, 2.0), runs=300, rfc1337=True)
+    zero, half, one, two = points
+    assert zero.rate("reset") > 0.02 and half.rate("reset") == 0  # scales with the RTO
+    assert zero.rate("old_accepted") > half.rate("old_accepted") > 0  # scales with the MSL
+    assert one.rate("old_accepted") < 0.01 and two.rate("old_accepted") == 0
+    assert all(p.rate("assassinated") == 0 for p in points)
+    assert tw.threshold(points, "reset") == 0.5
+    assert tw.threshold(points, "old_accepted") in (1.0, 2.0)
+
+
+def test_without_rfc1337_even_two_msl_gets_assassinated() -> None:
+    two = tw.failure_rates(20.0, runs=200)
+    assert two.rate("assassinated") > 0.1
+
+
+def test_random_isns_do_not_remove_reason_one() -> None:
+    zero = tw.failure_rates(0.0, runs=300, isn="clock")
+    assert zero.rate("old_accepted") == 0 and zero.rate("reset") > 0.02
+
+
+def test_rates_and_intervals() -> None:
+    rates = tw.Rates(time_wait=10.0, msl=10.0, runs=200, reset=10, old_accepted=0,
+                     assassinated=0)
+    assert rates.multiple == 1.0 and rates.rate("reset") == 0.05
+    low, high = rates.interval("reset")
+    assert low < 0.05 < high
+    assert rates.interval("old_accepted")[0] == 0.0
+    with pytest.raises(ValueError, match="failure must be one of"):
+        rates.rate("boom")
+    assert "1.00 x MSL" in str(rates)
+    assert tw.wilson(0, 0) == (0.0, 1.0)
+
+
+def test_describe_names_each_threshold() -> None:
+    points = [tw.Rates(0.0, 10.0, 100, 5, 10, 0), tw.Rates(10.0, 10.0, 100, 0, 1, 0),
+              tw.Rates(20.0, 10.0, 100, 0, 0, 0)]
+    text = tw.describe(points)
+    assert "reset: none from 1 x MSL on" in text
+    assert "new connection: none from 2 x MSL on" in text and "never" in text
+    assert tw.threshold(points[:2], "old_accepted") is None
+    assert "still 1.0% at 1 x MSL" in tw.describe(points[:2])
+
+
+def test_thousands_of_runs_take_a_few_seconds() -> None:
+    start = time.perf_counter()
+    tw.failure_rates(0.0, runs=1000)
+    assert time.perf_counter() - start < 4.0  # measured ~0.6 s here
+
+
+def test_figure_and_panel_build() -> None:
+    points = tw.sweep((0.0, 1.0, 2.0), runs=20, rfc1337=False)
+    fig = tw.figure(points)
+    names = [trace.name for trace in fig.data]
+    assert names[:2] == [tw.FAILURES["reset"], tw.FAILURES["old_accepted"]]
+    panel = tw.panel(runs=5, multiples=(0.0, 2.0))
+    assert "Measured" in panel.children[1].value
