@@ -29,6 +29,7 @@ BAND = 0.05      # width of a state band, in lane spacings
 TIMER = 0.03     # distance of the timer bar from its lane
 NOTES = 0.30     # distance of the column of calls and notices from its lane
 MARGIN = 0.62    # room beside the outer lanes for state names and notes
+LABELS_UP_TO = 60  # more arrows than this: no labels by default (hover still tells)
 _STYLE_NAMES = {"original": "segment", "retransmission": "retransmission",
                 "duplicate": "network duplicate", "injected": "old duplicate (injected)",
                 "in flight": "still in flight at the end"}
@@ -75,9 +76,10 @@ class _Builder:
     """Collects the traces and annotations of one ladder figure."""
 
     def __init__(self, trace: Trace, relative_numbers: bool, cut: bool | float,
-                 height: int | None, width: int | None) -> None:
+                 height: int | None, width: int | None, labels: bool | None) -> None:
         self.trace = trace
         n = len(trace.transmissions)
+        self.labels = n <= LABELS_UP_TO if labels is None else labels
         self.height = height or int(min(1600, max(560, 240 + 32 * n)))
         self.width = width
         self.lanes = {name: float(k) for k, name in enumerate(trace.endpoints)}
@@ -135,7 +137,8 @@ class _Builder:
                 type="scatter", mode="markers", name="lost", hoverinfo="text",
                 marker=dict(symbol="x-thin", size=20, line=dict(width=4, color=palette.LOST_COLOUR)),
                 meta=dict(kind="lost"), **lost))
-        self._place_labels(labels)
+        if self.labels:
+            self._place_labels(labels)
 
     def _path(self, t: Transmission) -> tuple[float, float, float, float, str]:
         """``(x0, x1, t0, t1, end)``: where ``t``'s arrow starts and stops (real times) and
@@ -314,7 +317,7 @@ def _time_wait_words(trace: Trace, length: float) -> str:
 
 def ladder(trace: Trace, *, relative: bool = False, title: str | None = None,
            cut: bool | float = True, height: int | None = None,
-           width: int | None = None) -> go.Figure:
+           width: int | None = None, labels: bool | None = None) -> go.Figure:
     """The ladder diagram of ``trace``.
 
     Args:
@@ -324,10 +327,12 @@ def ladder(trace: Trace, *, relative: bool = False, title: str | None = None,
         cut: shorten long quiet gaps (``True``), draw time to scale (``False``), or
             cut every gap longer than this many seconds.
         height, width: figure size in pixels (default: height grows with the run).
+        labels: write flags and numbers on the arrows (default: when there are at
+            most 60; the hover text always has the full segment).
     """
     if not isinstance(trace, Trace):
         raise ValueError(f"trace must be a tcpnb.Trace, got {type(trace).__name__}")
-    builder = _Builder(trace, relative, cut, height, width)
+    builder = _Builder(trace, relative, cut, height, width, labels)
     builder.lanes_and_bands()
     builder.timers()
     builder.arrows()
