@@ -92,6 +92,19 @@ def events(trace: Trace, since: float = 0.0) -> list[Event]:
     return result
 
 
+def rfc_rows(trace: Trace, since: float = 0.0) -> list[tuple[str, str, str, str]]:
+    """The run as the lines of an RFC figure: one row per segment that arrived.
+
+    Each row is (sender, segment, sender's state after sending, receiver's
+    state after the arrival), for segments sent from time ``since`` on, in the
+    order they were sent -- the columns of RFC 9293's Figures 6 to 13.
+    """
+    return [(t.src, str(t.segment), str(trace.state_after_event(t.src, t.sent_event)),
+             str(trace.state_after_event(t.dst, t.arrived_event)))
+            for t in trace.transmissions
+            if t.arrived_event is not None and t.sent_at >= since]
+
+
 def _reference(change: Change) -> str:
     try:
         row = TRANSITIONS.get((change.old, Trigger(change.cause)))

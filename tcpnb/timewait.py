@@ -411,45 +411,98 @@ def describe(points: Sequence[Rates]) -> str:
     return "; ".join(lines) + "."
 
 
-def panel(*, msl: float = 10.0, runs: int = 150, multiples: Sequence[float] = MULTIPLES,
-          **setup: Any) -> Any:
-    """Sliders for the network and the MSL; the failure rates over TIME-WAIT lengths, redrawn.
+class Panel:
+    """The experiment panel: sliders for the network and the MSL, the failure rates, redrawn.
 
-    Each change reruns :func:`sweep` (``runs`` runs per point, about a second).
+    Each change reruns :func:`sweep` (``runs`` runs per TIME-WAIT length, about
+    a second) and replaces the figure.  ``update(**values)`` does what moving
+    the controls does; ``points`` holds the rates shown.
     """
-    import ipywidgets as w
-    from IPython.display import display
 
-    start = dict(delay=0.1, jitter=0.0, loss=0.05, duplicate=0.1, rfc1337=True, isn="fixed")
-    start.update(setup)
-    style, slider = {"description_width": "150px"}, dict(continuous_update=False)
-    controls = {
-        "msl": w.FloatSlider(value=msl, min=2, max=60, step=1, description="MSL (s)", **slider),
-        "delay": w.FloatLogSlider(value=start["delay"], base=10, min=-2, max=0.3, step=0.1,
-                                  description="one-way delay (s)", **slider),
-        "jitter": w.FloatSlider(value=start["jitter"], min=0, max=2, step=0.05,
-                                description="+ jitter up to (s)", **slider),
-        "loss": w.FloatSlider(value=start["loss"], min=0, max=0.3, step=0.01,
-                              description="loss", **slider),
-        "duplicate": w.FloatSlider(value=start["duplicate"], min=0, max=0.3, step=0.01,
-                                   description="late copies", **slider),
-        "rfc1337": w.Checkbox(value=start["rfc1337"], description="ignore RST in TIME-WAIT"),
-        "isn": w.Dropdown(options=["fixed", "clock"], value=start["isn"], description="ISNs"),
-    }
-    for control in controls.values():
-        control.style = style
-    out, words = w.Output(), w.HTML()
+    def __init__(self, msl: float, runs: int, multiples: Sequence[float],
+                 setup: dict[str, Any]) -> None:
+        import ipywidgets as w
 
-    def redraw(_: Any = None) -> None:
-        values = {k: c.value for k, c in controls.items()}
-        points = sweep(multiples, runs, **values)
-        words.value = "<b>Measured:</b> " + describe(points)
-        out.clear_output(wait=True)
-        with out:
-            display(figure(points))  # type: ignore[no-untyped-call]
+        self.runs, self.multiples = runs, tuple(multiples)
+        start = dict(delay=0.1, jitter=0.0, loss=0.05, duplicate=0.1, rfc1337=True,
+                     isn="fixed", **setup)
+        slider = dict(continuous_update=False, style={"description_width": "150px"})
+        self.controls: dict[str, Any] = {
+            "msl": w.FloatSlider(value=msl, min=2, max=60, step=1, description="MSL (s)",
+                                 **slider),
+            "delay": w.FloatSlider(value=start["delay"], min=0.01, max=2, step=0.01,
+                                   description="one-way delay (s)", **slider),
+            "jitter": w.FloatSlider(value=start["jitter"], min=0, max=2, step=0.05,
+                                    description="+ jitter up to (s)", **slider),
+            "loss": w.FloatSlider(value=start["loss"], min=0, max=0.3, step=0.01,
+                                  description="loss", **slider),
+            "duplicate": w.FloatSlider(value=start["duplicate"], min=0, max=0.3, step=0.01,
+                                       description="late copies", **slider),
+            "rfc1337": w.Checkbox(value=start["rfc1337"],
+                                  description="A ignores RST in TIME-WAIT (RFC 1337)"),
+            "isn": w.Dropdown(options=["fixed", "clock"], value=start["isn"],
+                              description="ISNs", style=slider["style"]),
+        }
+        self.words = w.HTML()
+        self.out = w.Output(layout=w.Layout(min_height="440px"))
+        self.points: list[Rates] = []
+        for control in self.controls.values():
+            control.observe(lambda _: self.redraw(), names="value")
+        self.redraw()
+        boxes = list(self.controls.values())
+        self.widget = w.VBox([w.HBox([w.VBox(boxes[:4]), w.VBox(boxes[4:])]), self.words,
+                              self.out])
 
-    for control in controls.values():
-        control.observe(redraw, names="value")
-    redraw()
-    return w.VBox([w.HBox([w.VBox(list(controls.values())[:4]),
-                           w.VBox(list(controls.values())[4:])]), words, out])
+    @property
+    def values(self) -> dict[str, Any]:
+        return {name: control.value for name, control in self.controls.items()}
+
+    def redraw(self) -> None:
+        from .widgets import mimebundle
+
+        self.points = sweep(self.multiples, self.runs, **self.values)
+        self.words.value = "<b>Measured:</b> " + describe(self.points)
+        self.out.outputs = ({"output_type": "display_data", "metadata": {},
+                             "data": mimebundle(figure(self.points))},)
+
+    def update(self, **values: Any) -> None:
+        """Set controls by name, then redraw once."""
+        unknown = [name for name in values if name not in self.controls]
+        if unknown:
+            raise UsageError(f"no such control: {', '.join(unknown)}; this panel has "
+                             + ", ".join(self.controls))
+        for control in self.controls.values():
+            control.unobserve_all("value")
+        for name, value in values.items():
+            self.controls[name].value = value
+        for control in self.controls.values():
+            control.observe(lambda _: self.redraw(), names="value")
+        self.redraw()
+
+    def _ipython_display_(self) -> None:
+        from IPython.display import display
+
+        display(self.widget)  # type: ignore[no-untyped-call]
+
+
+def panel(*, msl: float = 10.0, runs: int = 150, multiples: Sequence[float] = MULTIPLES,
+          **setup: Any) -> Panel:
+    """The experiment panel (see :class:`Panel`); ``setup`` sets the starting values."""
+    return Panel(msl, _check_runs(runs), multiples, setup)
+
+
+# ------------------------------------------------------------- Linux captures
+def linux_capture(name: str) -> dict[str, Any] | None:
+    """A capture of this project's Linux kernel from ``data/captures/<name>.json``.
+
+    ``None`` where the repository's data folder is not there (e.g. tcpnb
+    installed from a wheel on Colab).
+    """
+    import json
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parent.parent / "data" / "captures" / f"{name}.json"
+    if not path.is_file():
+        return None
+    data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    return data

@@ -25,6 +25,19 @@ def test_events_replay_figure_12_with_both_states_after_each() -> None:
     assert rows[1].changes["B"].cause == "rcv FIN"
 
 
+def test_rfc_rows_reproduce_figures_12_and_13() -> None:
+    assert rv.rfc_rows(timewait.close("A"), since=1.0) == [
+        ("A", "<SEQ=100><ACK=300><CTL=FIN,ACK>", "FIN-WAIT-1", "CLOSE-WAIT"),
+        ("B", "<SEQ=300><ACK=101><CTL=ACK>", "CLOSE-WAIT", "FIN-WAIT-2"),
+        ("B", "<SEQ=300><ACK=101><CTL=FIN,ACK>", "LAST-ACK", "TIME-WAIT"),
+        ("A", "<SEQ=101><ACK=301><CTL=ACK>", "TIME-WAIT", "CLOSED")]
+    rows = rv.rfc_rows(timewait.close("both"), since=1.0)
+    assert [r[1] for r in rows] == ["<SEQ=100><ACK=300><CTL=FIN,ACK>",
+                                    "<SEQ=300><ACK=100><CTL=FIN,ACK>",
+                                    "<SEQ=301><ACK=101><CTL=ACK>", "<SEQ=101><ACK=301><CTL=ACK>"]
+    assert [r[3] for r in rows] == ["CLOSING", "CLOSING", "TIME-WAIT", "TIME-WAIT"]
+
+
 @pytest.mark.parametrize("k", range(len(rv.STATE_TABLES)))
 def test_every_ready_table_accepts_its_own_answers(k: int) -> None:
     table = rv.state_table(k)

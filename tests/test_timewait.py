@@ -180,4 +180,15 @@ def test_figure_and_panel_build() -> None:
     names = [trace.name for trace in fig.data]
     assert names[:2] == [tw.FAILURES["reset"], tw.FAILURES["old_accepted"]]
     panel = tw.panel(runs=5, multiples=(0.0, 2.0))
-    assert "Measured" in panel.children[1].value
+    assert "Measured" in panel.words.value and len(panel.points) == 2
+    panel.update(isn="clock", msl=5.0)
+    assert panel.points[0].msl == 5.0 and panel.points[0].old_accepted == 0
+    assert panel.out.outputs[0]["data"]["application/vnd.plotly.v1+json"]["data"]
+    with pytest.raises(ValueError, match="no such control"):
+        panel.update(colour="red")
+
+
+def test_linux_captures_are_found_when_the_data_folder_is_there() -> None:
+    capture = tw.linux_capture("time_wait_length")
+    assert capture is not None and 59 < capture["findings"]["time_wait_length_min"] < 62
+    assert tw.linux_capture("no_such_capture") is None
