@@ -93,7 +93,7 @@ class _Builder:
         self.span = max(self.axis(self.axis.end) - self.axis(self.axis.start), 1e-9)
         self.last = len(self.lanes) - 1
         # Pixels per unit, roughly (the plot area is the figure less its margins).
-        self.px_x = ((width or 1100) - 100) / (self.last + 2 * MARGIN)
+        self.px_x = ((width or 900) - 100) / (self.last + 2 * MARGIN)
         self.px_y = (self.height - 200) / (self.span * 1.1)
 
     def outward(self, name: str) -> float:

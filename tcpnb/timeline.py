@@ -8,7 +8,8 @@ So the figures use a *broken axis*: a quiet gap much longer than everything
 else together is drawn short, marked with a zig-zag and labelled with its
 real length ("239.9 s later").  Inside the cut, time still runs linearly, so a
 TIME-WAIT band stays one continuous band.  Tick labels and hover texts always
-give real times.  ``cut=False`` draws time to scale; ``cut=5.0`` cuts every
+give real times, and positions are in the axis unit (seconds, or
+milliseconds for a short run).  ``cut=False`` draws time to scale; ``cut=5.0`` cuts every
 quiet gap longer than 5 s.
 
 Automatic cutting removes a gap longer than three times all the rest of the
@@ -119,16 +120,16 @@ class TimeAxis:
         return cls(times[0], times[-1], tuple((a, b, min(drawn, b - a)) for a, b in gaps))
 
     def __call__(self, t: float) -> float:
-        """The drawing position of time ``t``."""
-        shift = 0.0
+        """The drawing position of time ``t``, in the axis unit (s or ms)."""
+        shift, scale = 0.0, 1000.0 if self.unit == "ms" else 1.0
         for a, b, drawn in self.cuts:
             if t >= b:
                 shift += (b - a) - drawn
             elif t > a:  # inside a cut: squeeze linearly
-                return a - shift + (t - a) / (b - a) * drawn
+                return (a - shift + (t - a) / (b - a) * drawn) * scale
             else:
                 break
-        return t - shift
+        return (t - shift) * scale
 
     @property
     def visible(self) -> float:
@@ -188,8 +189,8 @@ def break_marks(axis: TimeAxis, across: tuple[float, float], vertical: bool) -> 
     ys: list[float | None] = []
     notes = []
     lo, hi = across
-    for a, b, drawn in axis.cuts:
-        middle, half = axis(a) + drawn / 2, drawn * 0.18
+    for a, b, _ in axis.cuts:
+        middle, half = (axis(a) + axis(b)) / 2, (axis(b) - axis(a)) * 0.18
         for offset in (-half, half):
             steps = [lo + (hi - lo) * k / 24 for k in range(25)]
             wiggle = [middle + offset + (half * 0.5 if k % 2 else -half * 0.5)
@@ -197,10 +198,10 @@ def break_marks(axis: TimeAxis, across: tuple[float, float], vertical: bool) -> 
             xs += steps + [None]
             ys += wiggle + [None]
         text = f"⋯ {duration(b - a)} later ⋯"
-        position = dict(x=(lo + hi) / 2, y=middle) if vertical else dict(x=middle, y=0.5)
+        position = dict(x=(lo + hi) / 2, y=middle) if vertical else dict(
+            x=middle, y=1.0, yref="paper", yanchor="bottom")
         notes.append(dict(text=text, showarrow=False, bgcolor="white",
-                          font=dict(size=palette.LABEL_SIZE, color="#555555"),
-                          **position, **({} if vertical else dict(yref="paper", textangle=-90))))
+                          font=dict(size=palette.LABEL_SIZE, color="#555555"), **position))
     if not vertical:
         xs, ys = ys, xs
     marks = dict(type="scatter", x=xs, y=ys, mode="lines", hoverinfo="skip", showlegend=False,
@@ -231,7 +232,6 @@ def band_traces(spans_by_lane: list[tuple[float, list[Span], str]], axis: TimeAx
     return [dict(type="scatter", x=xs, y=ys, fill="toself", mode="lines", name=str(state),
                  fillcolor=palette.state_colour(state), line=dict(width=0.5, color="white"),
                  hoveron="fills+points", hoverinfo="text", hovertext=hover, showlegend=legend,
-                 legendgroup="states" if legend else None,
                  meta=dict(kind="state band", state=str(state)))
             for state, (xs, ys, hover) in sorted(by_state.items(), key=lambda i: _ORDER[i[0]])]
 
@@ -248,20 +248,21 @@ def timeline(trace: Trace, *, cut: bool | float = True, title: str | None = None
     axis = TimeAxis.fit(event_times(trace), cut)
     lanes = [(float(k), state_spans(trace, name), name) for k, name in enumerate(names)]
     data = band_traces(lanes, axis, 0.6, vertical=False)
-    labels = [dict(x=(axis(s) + axis(e)) / 2, y=lane, text=str(state), showarrow=False,
-                   font=dict(size=palette.LABEL_SIZE), textangle=0)
+    labels = [dict(x=axis(s), y=lane, text=" " + str(state), showarrow=False, xanchor="left",
+                   font=dict(size=palette.LABEL_SIZE))
               for lane, spans, _ in lanes for s, e, state in spans
               if axis(e) - axis(s) > 0.07 * (axis(axis.end) - axis(axis.start))]
     marks, notes = break_marks(axis, (-0.5, len(names) - 0.5), vertical=False)
     tickvals, ticktext = axis.ticks()
-    layout = palette.base_layout(title or figure_title(trace), height or 160 + 70 * len(names))
+    layout = palette.base_layout(title or figure_title(trace), height or 250 + 60 * len(names))
     layout.update(
         xaxis=dict(title=f"time ({axis.unit})", tickvals=tickvals, ticktext=ticktext,
                    showgrid=True, gridcolor="#eeeeee", zeroline=False),
         yaxis=dict(tickvals=list(range(len(names))), ticktext=names, autorange="reversed",
                    showgrid=False, zeroline=False, range=[len(names) - 0.5, -0.5]),
         annotations=labels + notes, showlegend=bool(data),
-        legend=dict(orientation="h", y=-0.35, x=0, groupclick="toggleitem"))
+        legend=dict(orientation="h", y=-0.3, yanchor="top", x=0),
+        margin=dict(l=70, r=30, t=90, b=40))
     if not data:
         layout["annotations"].append(dict(text="no states recorded in this trace (a capture?)",
                                           x=0.5, y=0.5, xref="paper", yref="paper",

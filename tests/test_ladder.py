@@ -149,3 +149,23 @@ def test_palette_tells_neighbouring_states_apart_with_any_colour_vision() -> Non
     assert worst > 10, f"{a} and {b} look alike with {vision}"
     assert len(set(palette.STATE_COLOURS.values())) == len(palette.STATE_COLOURS) == 11
     assert all(palette.contrast_with_black(c) >= 4.5 for c in palette.STATE_COLOURS.values())
+
+
+def test_timeline_has_a_bar_per_state_span_and_real_time_ticks() -> None:
+    from tcpnb.timeline import timeline
+
+    trace = scenarios.normal_close()
+    fig = timeline(trace)
+    bands = _kind(fig, "state band")
+    rectangles = sum(sum(x is None for x in d.x) for d in bands)
+    assert rectangles == sum(len(state_spans(trace, e)) for e in trace.endpoints)
+    assert list(fig.layout.yaxis.ticktext) == ["A", "B"]
+    assert fig.layout.xaxis.ticktext[-1] == "242.4"
+    assert "later" in " ".join(a.text for a in fig.layout.annotations)
+
+
+def test_positions_are_in_the_axis_unit() -> None:
+    fig = ladder(scenarios.three_way_handshake())  # a short run: milliseconds
+    syn = _kind(fig, "arrows")[0]
+    assert fig.layout.yaxis.title.text == "time (ms)" and syn.y[2] == pytest.approx(100)
+    assert syn.customdata[2][1] == pytest.approx(0.1)  # real seconds alongside
