@@ -15,15 +15,17 @@ from __future__ import annotations
 
 import statistics
 import textwrap
+from typing import Any
 
 import plotly.graph_objects as go
 
 from . import analysis, palette
 from .segment import Flags
-from .textladder import isn_bases, relative
+from .states import State
+from .textladder import Bases, isn_bases, relative
 from .timeline import (TimeAxis, band_traces, break_marks, duration, event_times, idle_gaps,
                        state_spans)
-from .trace import Fate, Origin, Trace, Transmission
+from .trace import Fate, Origin, TimerSpan, Trace, Transmission
 
 BAND = 0.05      # width of a state band, in lane spacings
 TIMER = 0.03     # distance of the timer bar from its lane
@@ -48,7 +50,7 @@ def figure_title(trace: Trace) -> str:
     return "<br>".join(textwrap.wrap(text, 90))
 
 
-def short_label(t: Transmission, bases: dict | None = None) -> str:
+def short_label(t: Transmission, bases: Bases | None = None) -> str:
     """Flags and numbers, e.g. ``SYN,ACK seq=300 ack=101`` (``len=`` for data)."""
     seg = t.segment if bases is None else relative(t.segment, *bases[t.index])
     text = f"{seg.flags or 'no flags'} seq={seg.seq}"
@@ -87,9 +89,9 @@ class _Builder:
         self.travel = _travel(trace, TimeAxis.fit(times, False))
         self.axis = TimeAxis.fit(times, cut, idle_gaps(trace, times, 4 * self.travel))
         self.bases = isn_bases(trace) if relative_numbers else None
-        self.data: list[dict] = []
-        self.notes: list[dict] = []
-        self.shapes: list[dict] = []
+        self.data: list[dict[str, Any]] = []
+        self.notes: list[dict[str, Any]] = []
+        self.shapes: list[dict[str, Any]] = []
         self.span = max(self.axis(self.axis.end) - self.axis(self.axis.start), 1e-9)
         self.last = len(self.lanes) - 1
         # Pixels per unit, roughly (the plot area is the figure less its margins).
@@ -102,9 +104,9 @@ class _Builder:
 
     # ------------------------------------------------------------ transmissions
     def arrows(self) -> None:
-        groups: dict[str, dict[str, list]] = {}
-        lost = {"x": [], "y": [], "customdata": [], "hovertext": []}
-        labels: list[tuple[float, float, str, str]] = []
+        groups: dict[str, dict[str, list[Any]]] = {}
+        lost: dict[str, list[Any]] = {"x": [], "y": [], "customdata": [], "hovertext": []}
+        labels: list[tuple[float, float, float, float, str, str]] = []
         for t in self.trace.transmissions:
             if t.src not in self.lanes or t.dst not in self.lanes:
                 continue
@@ -198,7 +200,7 @@ class _Builder:
             self._state_names(name, spans)
         self.data[:0] = band_traces(lanes, axis, BAND, vertical=True, legend=False)
 
-    def _state_names(self, name: str, spans: list) -> None:
+    def _state_names(self, name: str, spans: list[tuple[float, float, State]]) -> None:
         out = self.outward(name)
         x = self.lanes[name] + out * (BAND + 0.01)
         last_y = -float("inf")
@@ -235,8 +237,8 @@ class _Builder:
 
     def timers(self) -> None:
         """The retransmission timer as a bar beside its lane; long timers as shaded spans."""
-        bars = {"x": [], "y": [], "hovertext": []}
-        fired = {"x": [], "y": [], "hovertext": []}
+        bars: dict[str, list[Any]] = {"x": [], "y": [], "hovertext": []}
+        fired: dict[str, list[Any]] = {"x": [], "y": [], "hovertext": []}
         for span in self.trace.timers:
             if span.endpoint not in self.lanes:
                 continue
@@ -267,12 +269,12 @@ class _Builder:
                                   hoverinfo="text", showlegend=False, meta=dict(kind="timeout"),
                                   **fired))
 
-    def _long_timer(self, span, x: float, inward: float, hover: str) -> None:
+    def _long_timer(self, span: TimerSpan, x: float, inward: float, hover: str) -> None:
         y0, y1 = self.axis(span.start), self.axis(span.end)
         edge = x + inward * 0.22
         self.shapes.append(dict(type="rect", x0=min(x, edge), x1=max(x, edge), y0=y0, y1=y1,
                                 fillcolor=palette.TIME_WAIT_COLOUR if span.name == "time-wait"
-                                else palette.STATE_COLOURS[palette.State.ESTABLISHED],
+                                else palette.STATE_COLOURS[State.ESTABLISHED],
                                 opacity=0.35, line=dict(width=0), layer="below"))
         length = span.deadline - span.start
         text = (f"TIME-WAIT<br>{_time_wait_words(self.trace, length)}" if span.name == "time-wait"

@@ -111,10 +111,10 @@ def run_many(scenario: str | Callable[..., Trace], *, runs: int = 100, seed: int
     """
     func = scenarios.get(scenario) if isinstance(scenario, str) else scenario
     name = scenario if isinstance(scenario, str) else getattr(scenario, "__name__", "scenario")
-    grid = _check(runs, grid)
+    axes = _check(runs, grid)
     start, points = time.perf_counter(), []
-    for values in itertools.product(*grid.values()):
-        params = dict(zip(grid, values))
+    for values in itertools.product(*axes.values()):
+        params = dict(zip(axes, values))
         counts: Counter[str] = Counter()
         measured = []
         for k in range(runs):
@@ -125,7 +125,7 @@ def run_many(scenario: str | Callable[..., Trace], *, runs: int = 100, seed: int
                 measured.append(value)
         mean = statistics.fmean(measured) if measured else None
         points.append(Point(params, runs, dict(counts), mean))
-    return Results(name, grid, points, time.perf_counter() - start)
+    return Results(name, axes, points, time.perf_counter() - start)
 
 
 def rate_figure(results: Results, x: str | None = None, outcomes: Sequence[str] | None = None,
@@ -145,7 +145,7 @@ def rate_figure(results: Results, x: str | None = None, outcomes: Sequence[str] 
     dashes = itertools.cycle(("solid", "dash", "dot", "dashdot"))
     others = [k for k in keys if k != x]
     for outcome, colour in zip(outcomes or results.outcomes, colours):
-        groups: dict[tuple, list[Point]] = {}
+        groups: dict[tuple[Any, ...], list[Point]] = {}
         for point in results.points:
             groups.setdefault(tuple(point.params[k] for k in others), []).append(point)
         for (values, points), dash in zip(groups.items(), dashes):

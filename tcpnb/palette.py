@@ -14,6 +14,7 @@ Segment styles use the Okabe-Ito colours, with a dash pattern as a second cue.
 from __future__ import annotations
 
 import math
+from typing import Any
 
 from .states import TCP_TABLE, State
 
@@ -60,7 +61,7 @@ def state_colour(state: State | str) -> str:
     return STATE_COLOURS[state if isinstance(state, State) else State(state)]
 
 
-def base_layout(title: str, height: int) -> dict:
+def base_layout(title: str, height: int) -> dict[str, Any]:
     """The layout every tcpnb figure starts from."""
     return dict(
         title=dict(text=title, x=0.01, xanchor="left", font=dict(size=TITLE_SIZE)),

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
+from typing import Any
 
 import plotly.graph_objects as go
 
@@ -106,8 +107,8 @@ class _Diagram:
         for row in table:
             self.groups[(_node(row.source), _node(row.target, row.source))].append(row)
         self.routes = {key: _route(*key, (key[1], key[0]) in self.groups) for key in self.groups}
-        self.data: list[dict] = []
-        self.notes: list[dict] = []
+        self.data: list[dict[str, Any]] = []
+        self.notes: list[dict[str, Any]] = []
 
     def edges(self) -> None:
         for (a, b), rows in self.groups.items():
@@ -130,7 +131,7 @@ class _Diagram:
                                        bgcolor="rgba(255,255,255,0.9)",
                                        font=dict(size=palette.LABEL_SIZE - 2)))
 
-    def boxes(self) -> list[dict]:
+    def boxes(self) -> list[dict[str, Any]]:
         shapes = []
         for box, (x, y) in POSITIONS.items():
             state = S.CLOSED if box.startswith("CLOSED") else State(box)

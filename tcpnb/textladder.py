@@ -26,9 +26,10 @@ _TAGS = {Origin.RETRANSMISSION: " (retransmission)", Origin.DUPLICATE: " (duplic
 _USER_CAUSES = {"passive OPEN", "active OPEN", "CLOSE", "ABORT", "SEND"}
 
 Row = tuple[float, int, int, str, str, str]  # time, event, order, side, kind, text
+Bases = dict[int, tuple[int | None, int | None]]
 
 
-def isn_bases(trace: Trace) -> dict[int, tuple[int | None, int | None]]:
+def isn_bases(trace: Trace) -> Bases:
     """For each transmission index: the ISNs of its sender and receiver at that moment.
 
     A side's ISN is the sequence number of the last SYN it sent before (its
@@ -51,13 +52,13 @@ def relative(segment: Segment, seq_base: int | None, ack_base: int | None) -> Se
     return replace(segment, seq=seq, ack=ack)
 
 
-def segment_text(t: Transmission, bases: dict[int, tuple[int | None, int | None]] | None) -> str:
+def segment_text(t: Transmission, bases: Bases | None) -> str:
     """The segment of ``t`` in RFC notation, relative to ``bases`` if given."""
     segment = t.segment if bases is None else relative(t.segment, *bases[t.index])
     return str(segment)
 
 
-def _segment_rows(trace: Trace, left: str, relative_to: dict | None) -> list[Row]:
+def _segment_rows(trace: Trace, left: str, relative_to: Bases | None) -> list[Row]:
     rows: list[Row] = []
     for t in trace.transmissions:
         text = segment_text(t, relative_to) + _TAGS.get(t.origin, "")
@@ -92,7 +93,7 @@ def _flat(text: str) -> str:
     return text.replace(" (", ": ").replace(")", "")
 
 
-def _rows(trace: Trace, left: str, relative_to: dict | None = None) -> list[Row]:
+def _rows(trace: Trace, left: str, relative_to: Bases | None = None) -> list[Row]:
     """Every line of the ladder, in the order things happened."""
     rows = _segment_rows(trace, left, relative_to)
     covered = {(side, event) for _, event, _, side, kind, _ in rows if not kind.startswith("lost")}

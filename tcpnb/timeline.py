@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any, Sequence
 
 import plotly.graph_objects as go
 
@@ -43,7 +44,7 @@ def state_spans(trace: Trace, name: str) -> list[Span]:
         return []
     history = trace.states(name)
     end = max(trace.end_time, history[-1][0])
-    spans = []
+    spans: list[Span] = []
     for (start, state), (stop, _) in zip(history, history[1:] + [(end, State.CLOSED)]):
         if stop > start or (stop == start == end and state is history[-1][1] and not spans):
             spans.append((start, stop, state))
@@ -99,7 +100,7 @@ class TimeAxis:
 
     @classmethod
     def fit(cls, times: list[float], cut: bool | float = True,
-            optional: list[tuple[float, float]] = ()) -> TimeAxis:
+            optional: Sequence[tuple[float, float]] = ()) -> TimeAxis:
         """An axis for events at ``times``; see the module docstring for ``cut``.
 
         ``optional`` lists further gaps (between two of ``times``) that an
@@ -170,7 +171,7 @@ def duration(seconds: float) -> str:
 
 def _nice_step(raw: float) -> float:
     power = 10 ** math.floor(math.log10(raw))
-    return next(m * power for m in (1, 2, 2.5, 5, 10) if m * power >= raw)
+    return float(next(m * power for m in (1, 2, 2.5, 5, 10) if m * power >= raw))
 
 
 def _number(x: float) -> str:
@@ -179,7 +180,7 @@ def _number(x: float) -> str:
 
 
 def break_marks(axis: TimeAxis, across: tuple[float, float], vertical: bool) -> tuple[
-        dict, list[dict]]:
+        dict[str, Any], list[dict[str, Any]]]:
     """Zig-zag lines and "… later" labels that mark each cut of ``axis``.
 
     ``across`` is the range of the other coordinate the marks span; with
@@ -209,18 +210,18 @@ def break_marks(axis: TimeAxis, across: tuple[float, float], vertical: bool) -> 
     return marks, notes
 
 
-def _rect(x0: float, x1: float, y0: float, y1: float) -> tuple[list, list]:
+def _rect(x0: float, x1: float, y0: float, y1: float) -> tuple[list[float | None], list[float | None]]:
     return [x0, x1, x1, x0, x0, None], [y0, y0, y1, y1, y0, None]
 
 
 def band_traces(spans_by_lane: list[tuple[float, list[Span], str]], axis: TimeAxis,
-                width: float, vertical: bool, legend: bool = True) -> list[dict]:
+                width: float, vertical: bool, legend: bool = True) -> list[dict[str, Any]]:
     """Filled rectangles, one trace per state, for the state bands of every lane.
 
     ``spans_by_lane`` holds ``(lane position, spans, endpoint name)``; each band
     is ``width`` wide, centred on the lane position.
     """
-    by_state: dict[State, tuple[list, list, list]] = {}
+    by_state: dict[State, tuple[list[Any], list[Any], list[Any]]] = {}
     for lane, spans, name in spans_by_lane:
         for start, end, state in spans:
             across, along = _rect(lane - width / 2, lane + width / 2, axis(start), axis(end))

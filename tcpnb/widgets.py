@@ -231,7 +231,7 @@ class Panel:
     @property
     def figure(self) -> go.Figure:
         """The figure shown (the first pane's)."""
-        return self.panes[0].figure  # type: ignore[return-value]
+        return self.panes[0].figure
 
     @property
     def summary(self) -> str:
@@ -241,7 +241,7 @@ class Panel:
     def _ipython_display_(self) -> None:
         from IPython.display import display
 
-        display(self.widget)
+        display(self.widget)  # type: ignore[no-untyped-call]
 
 
 def _controls(func: Callable[..., Trace], values: dict[str, Any],
