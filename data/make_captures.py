@@ -2,28 +2,32 @@
 """Record how this machine's Linux kernel opens and closes TCP connections.
 
 Each *scenario* is a tiny socket program that plays both ends of one TCP
-connection on this machine (client and server are two sockets in the same
-Python process).  While it runs we record:
+connection (client and server are two sockets in this one Python process).
+While it runs we record:
 
 * every segment, with ``tcpdump`` (``captures/<scenario>.pcap``), and
 * the socket states, by polling ``ss -tan`` every 20 ms,
 
 and then write a small JSON summary (``captures/<scenario>.json``) that the
-course notebooks read.  Lost segments are simulated with temporary
-``iptables`` DROP rules.  The two "simultaneous" scenarios need a path with a
-real delay, which loopback does not have: they build two network namespaces
-joined by a pair of TUN devices and a small relay in this script that holds
-every packet for 100 ms.
+course notebooks read.
+
+Every scenario runs in a fresh network namespace of its own, so that no other
+traffic on the machine mixes into the capture, and so that the iptables rules
+we use to "lose" segments can never touch the machine's real traffic: deleting
+the namespace at the end deletes them too.  Most scenarios use the loopback
+interface of namespace ``tcpnb-lab``.  The simultaneous open/close scenarios
+need a path with a real delay, which loopback does not have: they use two
+namespaces joined by a pair of TUN devices and a relay thread in this script
+that holds every packet for 100 ms.
 
 Usage (needs root and tcpdump)::
 
-    sudo python3 data/make_captures.py            # all scenarios
+    sudo python3 data/make_captures.py            # all scenarios (~4.5 min)
     sudo python3 data/make_captures.py refused    # just one
     python3 data/make_captures.py --list
 
 Only the Python standard library is used, plus the tools tcpdump, ss, ip and
-iptables.  All traffic stays on 127.0.0.1 or inside the namespaces created
-(and deleted) here.
+iptables.
 """
 
 from __future__ import annotations
@@ -34,6 +38,7 @@ import ctypes
 import datetime
 import errno
 import fcntl
+import gzip
 import heapq
 import json
 import os
@@ -52,16 +57,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
-HERE = Path(__file__).resolve().parent
-CAPTURES = HERE / "captures"
+CAPTURES = Path(__file__).resolve().parent / "captures"
+FORMAT = 1               # version of the JSON summary format
 
-LOOPBACK = "127.0.0.1"
 SNAPLEN = 128            # bytes kept per packet: headers only
 POLL_INTERVAL = 0.02     # seconds between two `ss` polls
-RULE_TAG = "tcpnb-capture"  # comment on every iptables rule we add
+THINK_TIME = 0.1         # pause between application steps, so `ss` sees each state
 
-# The delayed path used by the "simultaneous" scenarios (198.18.0.0/15 is
-# the range reserved for benchmarking test networks, RFC 2544).
+LAB_NS = "tcpnb-lab"     # namespace whose loopback most scenarios use
+LOOPBACK = "127.0.0.1"
+
+# The delayed path of the "simultaneous" scenarios.  198.18.0.0/15 is the
+# range reserved for benchmarking test networks (RFC 2544).
 NS_A, NS_B = "tcpnb-a", "tcpnb-b"
 TUN_A, TUN_B = "tcpnb-tun-a", "tcpnb-tun-b"
 ADDR_A, ADDR_B = "198.18.0.1", "198.18.0.2"
@@ -71,7 +78,7 @@ SYN_DROPS = 6            # syn_lost: how many SYNs are dropped
 SYNACK_DROP_TIME = 1.5   # synack_lost: SYN,ACKs are dropped for this long (s)
 SYNACK_TIMER_DROPS = 4   # synack_timer: how many SYN,ACKs are dropped
 FINAL_ACK_DROPS = 4      # final_ack_lost: how many final ACKs are dropped
-SYNCNT = 2               # syn_retries_exhausted: TCP_SYNCNT for the client
+SYNCNT = 2               # syn_retries_exhausted: TCP_SYNCNT of the client
 
 SYSCTLS = [
     "net.ipv4.tcp_syn_retries", "net.ipv4.tcp_synack_retries",
@@ -86,7 +93,7 @@ SYSCTLS = [
     "net.ipv4.tcp_abort_on_overflow", "net.ipv4.tcp_fastopen",
     "net.ipv4.tcp_ecn", "net.ipv4.tcp_congestion_control",
     "net.ipv4.tcp_pingpong_thresh", "net.ipv4.tcp_invalid_ratelimit",
-    "net.ipv4.tcp_rmem", "net.ipv4.tcp_wmem",
+    "net.ipv4.tcp_early_retrans", "net.ipv4.tcp_rmem", "net.ipv4.tcp_wmem",
     "net.ipv4.tcp_base_mss", "net.ipv4.ip_local_port_range",
 ]
 
@@ -96,7 +103,7 @@ COUNTERS = [
     "Tcp:ActiveOpens", "Tcp:PassiveOpens", "Tcp:AttemptFails", "Tcp:EstabResets",
     "Tcp:RetransSegs", "Tcp:OutRsts", "TcpExt:DelayedACKs", "TcpExt:TCPLossProbes",
     "TcpExt:TCPTimeouts", "TcpExt:TCPSynRetrans", "TcpExt:TW",
-    "TcpExt:TCPAbortOnTimeout", "TcpExt:TCPChallengeACK",
+    "TcpExt:TCPAbortOnTimeout", "TcpExt:TCPChallengeACK", "TcpExt:TCPSYNChallenge",
 ]
 
 FLAG_NAMES = [(0x01, "FIN"), (0x02, "SYN"), (0x04, "RST"), (0x08, "PSH"),
@@ -108,7 +115,7 @@ class ScenarioTimeout(Exception):
 
 
 # ---------------------------------------------------------------------------
-# Small helpers around external tools
+# Running tools, network namespaces
 # ---------------------------------------------------------------------------
 
 def sh(*cmd: str, check: bool = True, timeout: float = 10) -> str:
@@ -117,6 +124,11 @@ def sh(*cmd: str, check: bool = True, timeout: float = 10) -> str:
     if check and done.returncode != 0:
         raise RuntimeError(f"{shlex.join(cmd)}: {done.stderr.strip()}")
     return done.stdout
+
+
+def in_netns(netns: str, *cmd: str) -> list[str]:
+    """The command line that runs `cmd` inside network namespace `netns`."""
+    return ["ip", "netns", "exec", netns, *cmd]
 
 
 def missing_prerequisites() -> str | None:
@@ -130,27 +142,64 @@ def missing_prerequisites() -> str | None:
     return None
 
 
+def delete_namespace(name: str) -> None:
+    """Delete a network namespace if it exists (with its sockets and rules)."""
+    existing = [line.split()[0] for line in sh("ip", "netns", "list").splitlines() if line]
+    if name in existing:
+        sh("ip", "netns", "del", name)
+
+
 @contextlib.contextmanager
-def tcpdump(path: Path, bpf: str, interface: str = "lo",
-            netns: str | None = None) -> Iterator[None]:
+def fresh_namespaces(*names: str) -> Iterator[None]:
+    """Create new, empty network namespaces (loopback up); delete them after."""
+    try:
+        for name in names:
+            delete_namespace(name)  # left over from an interrupted run?
+            sh("ip", "netns", "add", name)
+            sh(*in_netns(name, "ip", "link", "set", "lo", "up"))
+        yield
+    finally:
+        for name in names:
+            delete_namespace(name)
+
+
+CLONE_NEWNET = 0x40000000
+
+
+@contextlib.contextmanager
+def inside_netns(name: str) -> Iterator[None]:
+    """Run the block (in this thread only) inside network namespace `name`.
+
+    Sockets and TUN devices created in the block belong to that namespace
+    and stay there after the block ends.
+    """
+    libc = ctypes.CDLL(None, use_errno=True)
+    with open("/proc/thread-self/ns/net") as home, open(f"/run/netns/{name}") as ns:
+        if libc.setns(ns.fileno(), CLONE_NEWNET) != 0:
+            raise OSError(ctypes.get_errno(), f"setns({name}) failed")
+        try:
+            yield
+        finally:
+            libc.setns(home.fileno(), CLONE_NEWNET)
+
+
+@contextlib.contextmanager
+def tcpdump(path: Path, bpf: str, netns: str, interface: str = "lo") -> Iterator[None]:
     """Capture packets matching `bpf` into `path` while the block runs."""
-    cmd = ["tcpdump", "-i", interface, "-s", str(SNAPLEN), "-n",
-           "--immediate-mode", "-U",  # write each packet at once
-           "-Z", "root",              # keep the file owned by root
-           "-w", str(path), bpf]
-    if netns:
-        cmd = ["ip", "netns", "exec", netns, *cmd]
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE)
+    cmd = in_netns(netns, "tcpdump", "-i", interface, "-s", str(SNAPLEN), "-n",
+                   "--immediate-mode", "-U",  # write each packet at once
+                   "-Z", "root",              # keep the file owned by root
+                   "-w", str(path), bpf)
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
         # tcpdump says "listening on ..." once its filter is in place.
-        seen, deadline = b"", time.monotonic() + 5
-        while b"listening on" not in seen:
+        said, deadline = b"", time.monotonic() + 5
+        while b"listening on" not in said:
             left = deadline - time.monotonic()
             if left <= 0 or proc.poll() is not None:
-                raise RuntimeError(f"tcpdump did not start: {seen.decode().strip()}")
+                raise RuntimeError(f"tcpdump did not start: {said.decode().strip()}")
             if select.select([proc.stderr], [], [], left)[0]:
-                seen += os.read(proc.stderr.fileno(), 4096)
+                said += os.read(proc.stderr.fileno(), 4096)
         yield
         time.sleep(0.3)  # let the last packets reach the file
     finally:
@@ -162,34 +211,51 @@ def tcpdump(path: Path, bpf: str, interface: str = "lo",
             proc.wait()
 
 
+def read_counters(namespaces: tuple[str, ...]) -> dict[str, int]:
+    """The COUNTERS, summed over the given namespaces."""
+    total: dict[str, int] = {}
+    for netns in namespaces:
+        for name in ("snmp", "netstat"):
+            lines = sh(*in_netns(netns, "cat", f"/proc/net/{name}")).splitlines()
+            # The file is pairs of lines: "Tcp: Name1 Name2..." / "Tcp: 1 2..."
+            for header, numbers in zip(lines[::2], lines[1::2]):
+                group, *keys = header.split()
+                for key, value in zip(keys, numbers.split()[1:]):
+                    if group + key in COUNTERS:
+                        total[group + key] = total.get(group + key, 0) + int(value)
+    return total
+
+
+# ---------------------------------------------------------------------------
+# Losing segments on purpose: iptables DROP rules in the lab namespace
+# ---------------------------------------------------------------------------
+
 class DropRule:
-    """A temporary iptables rule that drops matching TCP packets.
+    """A temporary iptables rule in LAB_NS that drops matching TCP packets.
 
     The rule sits in the INPUT chain, so a dropped packet has already been
     recorded by tcpdump (which sees it leave on `lo`) but never reaches the
     receiving socket.  With `limit`, a watcher thread deletes the rule as
-    soon as its packet counter shows that many drops; with `duration`, it
-    deletes it that many seconds after it was added.  The rule is always
-    deleted when the `with` block ends, even on error.
+    soon as its packet counter shows that many drops; with `duration`, that
+    many seconds after it was added.  The rule is always deleted when the
+    `with` block ends, even on error (and with the namespace in any case).
     """
 
     def __init__(self, name: str, match: list[str], limit: int | None = None,
                  duration: float | None = None):
-        self.comment = f"{RULE_TAG}:{name}"
+        self.comment = f"drop {name}"
         self.spec = ["INPUT", "-i", "lo", "-p", "tcp", *match,
                      "-m", "comment", "--comment", self.comment, "-j", "DROP"]
         self.limit, self.duration = limit, duration
         self.installed = False
-        self.removed_at: float | None = None
-        self.drops = 0
+        self.drops = 0           # packets dropped, known once removed
         self._lock = threading.Lock()
         self._halt = threading.Event()
         self._watcher = threading.Thread(target=self._watch, daemon=True)
 
     def __enter__(self) -> "DropRule":
-        sh("iptables", "-I", *self.spec)
+        sh(*in_netns(LAB_NS, "iptables", "-I", *self.spec))
         self.installed = True
-        self.added_at = time.time()
         if self.limit is not None or self.duration is not None:
             self._watcher.start()
         return self
@@ -204,19 +270,18 @@ class DropRule:
         """How many packets the rule has dropped so far."""
         if not self.installed:
             return self.drops
-        for line in sh("iptables", "-nvxL", "INPUT").splitlines():
+        for line in sh(*in_netns(LAB_NS, "iptables", "-nvxL", "INPUT")).splitlines():
             if f"/* {self.comment} */" in line:
-                return int(line.split()[0])
+                return int(line.split()[0])   # first column: packets
         return 0
 
     def remove(self) -> None:
-        """Delete the rule (once), remembering when and after how many drops."""
+        """Delete the rule (once), remembering how many packets it dropped."""
         with self._lock:
             if self.installed:
                 self.drops = self.dropped()
-                sh("iptables", "-D", *self.spec)
+                sh(*in_netns(LAB_NS, "iptables", "-D", *self.spec))
                 self.installed = False
-                self.removed_at = time.time()
 
     def _watch(self) -> None:
         deadline = time.monotonic() + min(self.duration or 120, 120)
@@ -227,30 +292,9 @@ class DropRule:
         self.remove()
 
 
-def remove_leftover_rules() -> None:
-    """Delete rules that an interrupted earlier run may have left behind."""
-    for line in sh("iptables", "-S", "INPUT").splitlines():
-        if RULE_TAG in line and line.startswith("-A "):
-            sh("iptables", "-D", *shlex.split(line)[1:])
-
-
-def read_counters(netns: str | None = None) -> dict[str, int]:
-    """The COUNTERS, read from /proc/net/{snmp,netstat} (of `netns`)."""
-    values: dict[str, int] = {}
-    for name in ("snmp", "netstat"):
-        if netns:
-            text = sh("ip", "netns", "exec", netns, "cat", f"/proc/net/{name}")
-        else:
-            text = Path(f"/proc/net/{name}").read_text()
-        lines = text.splitlines()
-        # The files come in pairs of lines: "Tcp: names..." / "Tcp: values..."
-        for header, numbers in zip(lines[::2], lines[1::2]):
-            group, *keys = header.split()
-            for key, value in zip(keys, numbers.split()[1:]):
-                if f"{group}{key}" in COUNTERS:
-                    values[f"{group}{key}"] = int(value)
-    return values
-
+# ---------------------------------------------------------------------------
+# Watching socket states with `ss`
+# ---------------------------------------------------------------------------
 
 class StatePoller(threading.Thread):
     """Poll `ss -tano` and record which TCP states each socket goes through.
@@ -258,17 +302,17 @@ class StatePoller(threading.Thread):
     Each entry of `history` is one state of one socket: its role, the state,
     the first and last poll that saw it, the `ss` timer shown the first time,
     and (`gone_by`) the first poll that no longer saw the socket at all.
-    LISTEN sockets are left out.
+    LISTEN sockets are left out.  A poll's time is the middle of the few
+    milliseconds that `ss` takes.
     """
 
     def __init__(self, port: int, roles: dict[int, str],
-                 namespaces: tuple[str | None, ...] = (None,),
-                 interval: float = POLL_INTERVAL):
+                 namespaces: tuple[str, ...], interval: float = POLL_INTERVAL):
         super().__init__(daemon=True)
         self.port, self.roles = port, roles
         self.namespaces, self.interval = namespaces, interval
         self.history: list[dict[str, Any]] = []
-        self._current: dict[tuple, dict[str, Any]] = {}
+        self._current: dict[tuple[str, str, str], dict[str, Any]] = {}
         self._halt = threading.Event()
 
     def run(self) -> None:
@@ -283,23 +327,23 @@ class StatePoller(threading.Thread):
         self.join(timeout=5)
         self.poll()
 
-    def sockets(self) -> list[tuple[str, str, str, str]]:
-        """(namespace, state, local, peer, timer) of every socket on our port."""
+    def sockets(self) -> list[tuple[str, str, str, str, str | None]]:
+        """(namespace, state, local, peer, timer) of each socket on our port."""
         found = []
         for ns in self.namespaces:
-            cmd = ["ss", "-tanoH"] + (["-N", ns] if ns else [])
-            cmd.append(f"( sport = :{self.port} or dport = :{self.port} )")
-            for line in sh(*cmd).splitlines():
+            out = sh("ss", "-tanoH", "-N", ns,
+                     f"( sport = :{self.port} or dport = :{self.port} )")
+            for line in out.splitlines():
                 fields = line.split()
                 if len(fields) >= 5 and fields[0] != "LISTEN":
                     timer = fields[5] if len(fields) > 5 else None
-                    found.append((ns or "", fields[0], fields[3], fields[4], timer))
+                    found.append((ns, fields[0], fields[3], fields[4], timer))
         return found
 
     def poll(self) -> None:
         before = time.time()
         found = self.sockets()
-        now = (before + time.time()) / 2  # ss takes a few ms: use the middle
+        now = (before + time.time()) / 2
         seen = set()
         for ns, state, local, peer, timer in found:
             key = (ns, local, peer)
@@ -321,35 +365,25 @@ class StatePoller(threading.Thread):
         return next((r for r in self.history
                      if r["role"] == role and r["state"] == state), None)
 
+    def gone(self, role: str) -> bool:
+        """Has a socket of this role disappeared (e.g. LAST-ACK -> CLOSED)?"""
+        return any(r["role"] == role and r["gone_by"] for r in self.history)
+
 
 # ---------------------------------------------------------------------------
-# Network namespaces joined by a delaying relay (for simultaneous open/close)
+# A path with a delay: two namespaces joined by TUN devices and a relay
 # ---------------------------------------------------------------------------
 
-CLONE_NEWNET = 0x40000000
 TUNSETIFF = 0x400454CA
 IFF_TUN, IFF_NO_PI = 0x0001, 0x1000
 
 
-@contextlib.contextmanager
-def inside_netns(name: str) -> Iterator[None]:
-    """Run the block (in this thread) inside network namespace `name`.
-
-    Sockets and TUN devices created in the block belong to that namespace
-    and stay there after the block ends.
-    """
-    libc = ctypes.CDLL(None, use_errno=True)
-    with open("/proc/thread-self/ns/net") as home, open(f"/run/netns/{name}") as ns:
-        if libc.setns(ns.fileno(), CLONE_NEWNET) != 0:
-            raise OSError(ctypes.get_errno(), f"setns({name}) failed")
-        try:
-            yield
-        finally:
-            libc.setns(home.fileno(), CLONE_NEWNET)
-
-
 def open_tun(name: str) -> int:
-    """Create TUN device `name` in the current namespace; return its fd."""
+    """Create TUN device `name` in the current namespace; return its fd.
+
+    Whatever the kernel routes into the device can be read from the fd, and
+    whatever is written to the fd arrives as if received by the device.
+    """
     fd = os.open("/dev/net/tun", os.O_RDWR)
     fcntl.ioctl(fd, TUNSETIFF, struct.pack("16sH", name.encode(), IFF_TUN | IFF_NO_PI))
     return fd
@@ -360,23 +394,21 @@ class DelayRelay(threading.Thread):
 
     def __init__(self, fd_a: int, fd_b: int, delay: float):
         super().__init__(daemon=True)
-        self.peer = {fd_a: fd_b, fd_b: fd_a}
+        self.other_end = {fd_a: fd_b, fd_b: fd_a}
         self.delay = delay
         self._halt = threading.Event()
 
     def run(self) -> None:
-        queue: list[tuple[float, int, int, bytes]] = []  # (due, n, fd, packet)
-        count, deadline = 0, time.monotonic() + 300
+        waiting: list[tuple[float, int, int, bytes]] = []  # (due, n, fd, packet)
+        n, deadline = 0, time.monotonic() + 300
         while not self._halt.is_set() and time.monotonic() < deadline:
-            wait = 0.05 if not queue else max(0.0, queue[0][0] - time.monotonic())
-            readable, _, _ = select.select(list(self.peer), [], [], min(wait, 0.05))
-            for fd in readable:
-                packet = os.read(fd, 65535)
-                count += 1
-                heapq.heappush(queue, (time.monotonic() + self.delay, count,
-                                       self.peer[fd], packet))
-            while queue and queue[0][0] <= time.monotonic():
-                _, _, out, packet = heapq.heappop(queue)
+            timeout = min(0.05, max(0.0, waiting[0][0] - time.monotonic())) if waiting else 0.05
+            for fd in select.select(list(self.other_end), [], [], timeout)[0]:
+                n += 1
+                heapq.heappush(waiting, (time.monotonic() + self.delay, n,
+                                         self.other_end[fd], os.read(fd, 65535)))
+            while waiting and waiting[0][0] <= time.monotonic():
+                _, _, out, packet = heapq.heappop(waiting)
                 os.write(out, packet)
 
     def stop(self) -> None:
@@ -384,30 +416,19 @@ class DelayRelay(threading.Thread):
         self.join(timeout=2)
 
 
-def delete_namespaces() -> None:
-    """Delete our namespaces if they exist (also after an interrupted run)."""
-    existing = sh("ip", "netns", "list", check=False)
-    for ns in (NS_A, NS_B):
-        if any(line.split()[0] == ns for line in existing.splitlines() if line):
-            sh("ip", "netns", "del", ns, check=False)
-
-
 @contextlib.contextmanager
 def delayed_path() -> Iterator[None]:
-    """Namespaces NS_A (ADDR_A) and NS_B (ADDR_B), ONE_WAY_DELAY apart."""
+    """Join NS_A (ADDR_A) and NS_B (ADDR_B) by a path with ONE_WAY_DELAY."""
     if not os.path.exists("/dev/net/tun"):
         raise RuntimeError("/dev/net/tun is missing (kernel without TUN support)")
     fds: list[int] = []
     relay = None
-    delete_namespaces()
     try:
         for ns, tun, addr in [(NS_A, TUN_A, ADDR_A), (NS_B, TUN_B, ADDR_B)]:
-            sh("ip", "netns", "add", ns)
-            sh("ip", "-n", ns, "link", "set", "lo", "up")
             with inside_netns(ns):
                 fds.append(open_tun(tun))
-            sh("ip", "-n", ns, "addr", "add", f"{addr}/24", "dev", tun)
-            sh("ip", "-n", ns, "link", "set", tun, "up")
+            sh(*in_netns(ns, "ip", "addr", "add", f"{addr}/24", "dev", tun))
+            sh(*in_netns(ns, "ip", "link", "set", tun, "up"))
         relay = DelayRelay(fds[0], fds[1], ONE_WAY_DELAY)
         relay.start()
         yield
@@ -416,25 +437,27 @@ def delayed_path() -> Iterator[None]:
             relay.stop()
         for fd in fds:
             os.close(fd)
-        delete_namespaces()
 
 
 # ---------------------------------------------------------------------------
 # Socket helpers used by the scenarios
 # ---------------------------------------------------------------------------
 
-def tcp_socket(addr: str, port: int, timeout: float = 10) -> socket.socket:
-    """A TCP socket bound to (addr, port), with a timeout on every call."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+def tcp_socket(addr: str, port: int, netns: str = LAB_NS,
+               timeout: float = 10) -> socket.socket:
+    """A TCP socket in `netns`, bound to (addr, port), with a timeout on
+    every blocking call."""
+    with inside_netns(netns):
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((addr, port))
     sock.settimeout(timeout)
     return sock
 
 
-def tcp_listener(addr: str, port: int) -> socket.socket:
-    """A listening TCP socket on (addr, port)."""
-    sock = tcp_socket(addr, port)
+def tcp_listener(addr: str, port: int, netns: str = LAB_NS) -> socket.socket:
+    """A listening TCP socket on (addr, port) in `netns`."""
+    sock = tcp_socket(addr, port, netns)
     sock.listen(8)
     return sock
 
@@ -474,14 +497,14 @@ def read_pcap(path: Path) -> list[dict[str, Any]]:
         raise ValueError(f"{path}: not a pcap file")
     nanos = magic in (b"\x4d\x3c\xb2\xa1", b"\xa1\xb2\x3c\x4d")
     linktype = struct.unpack(endian + "I", data[20:24])[0] & 0xFFFF
+    # Bytes before the IP header: Ethernet (lo) 14, raw IP (tun) 0, ...
     link_header = {1: 14, 113: 16, 0: 4, 101: 0, 12: 0, 14: 0, 228: 0}[linktype]
     packets, pos = [], 24
     while pos + 16 <= len(data):
         sec, frac, caplen, _ = struct.unpack(endian + "IIII", data[pos:pos + 16])
-        frame = data[pos + 16:pos + 16 + caplen]
+        ip = data[pos + 16 + link_header:pos + 16 + caplen]
         pos += 16 + caplen
-        ip = frame[link_header:]
-        if len(ip) < 20 or ip[0] >> 4 != 4 or ip[9] != socket.IPPROTO_TCP:
+        if len(ip) < 40 or ip[0] >> 4 != 4 or ip[9] != socket.IPPROTO_TCP:
             continue
         ihl = (ip[0] & 0x0F) * 4
         total_len = struct.unpack("!H", ip[2:4])[0]
@@ -490,10 +513,9 @@ def read_pcap(path: Path) -> list[dict[str, Any]]:
         doff = (off >> 4) * 4
         packets.append({
             "time": sec + frac / (1e9 if nanos else 1e6),
-            "src": (socket.inet_ntoa(ip[12:16]), sport),
-            "dst": (socket.inet_ntoa(ip[16:20]), dport),
+            "sport": sport, "dport": dport,
             "seq": seq, "ack": ack, "flags": flags, "window": window,
-            "len": total_len - ihl - doff,
+            "len": total_len - ihl - doff,   # payload length (not captured)
             "options": parse_tcp_options(tcp[20:doff]),
         })
     return packets
@@ -505,9 +527,9 @@ def parse_tcp_options(raw: bytes) -> dict[str, Any]:
     i = 0
     while i < len(raw):
         kind = raw[i]
-        if kind == 0:
+        if kind == 0:            # end of options
             break
-        if kind == 1:
+        if kind == 1:            # no-operation (padding)
             i += 1
             continue
         if i + 1 >= len(raw) or raw[i + 1] < 2:
@@ -539,18 +561,18 @@ def summarise(packets: list[dict[str, Any]], roles: dict[int, str],
 
     Sequence numbers are made relative to each side's ISN (the seq of its
     SYN; without a SYN, its first seq), as Wireshark does.  `ack` is null
-    when the ACK flag is off.  `window` is the raw 16-bit field (scale it by
-    the peer's wscale option, except in SYN segments).
+    when the ACK flag is off.  `window` is the raw 16-bit field (multiply by
+    2**wscale of the sender's SYN option, except in SYN segments).
     """
     base: dict[str, int] = {}
-    for p in packets:  # SYNs first, then any first seq
-        if p["flags"] & 0x02:
-            base.setdefault(roles[p["src"][1]], p["seq"])
     for p in packets:
-        base.setdefault(roles[p["src"][1]], p["seq"])
+        if p["flags"] & 0x02:
+            base.setdefault(roles[p["sport"]], p["seq"])
+    for p in packets:
+        base.setdefault(roles[p["sport"]], p["seq"])
     segments = []
     for p in packets:
-        src, dst = roles[p["src"][1]], roles[p["dst"][1]]
+        src, dst = roles[p["sport"]], roles[p["dport"]]
         has_ack = bool(p["flags"] & 0x10)
         seg = {
             "time": round(p["time"] - t0, 6),
@@ -636,6 +658,7 @@ def close_pattern(segments: list[dict]) -> dict[str, Any] | None:
         "count": len(tail),
         "first_fin_by": fin["src"],
         "first_fin_acked_by": ack_of_fin["flags"] if ack_of_fin else None,
+        "first_fin_ack_delay": round(ack_of_fin["time"] - fin["time"], 6) if ack_of_fin else None,
         "ack_and_fin_combined": bool(ack_of_fin and "FIN" in ack_of_fin["flags"]),
     }
 
@@ -657,12 +680,12 @@ def syn_options(segments: list[dict]) -> dict[str, Any]:
 class Run:
     """What one scenario run records besides the capture itself."""
     scenario: "Scenario"
-    poller: StatePoller | None = None
+    poller: StatePoller
     events: list[tuple[float, str]] = field(default_factory=list)
     facts: dict[str, Any] = field(default_factory=dict)
 
     def note(self, what: str) -> None:
-        """Record an application-level event (a system call returning...)."""
+        """Record an application-level event (e.g. a system call returned)."""
         self.events.append((time.time(), what))
 
     @property
@@ -674,45 +697,47 @@ class Run:
         return self.scenario.server_port
 
 
+Analysis = Callable[[Run, list[dict]], tuple[dict, str]]
+
+
 @dataclass
 class Scenario:
     name: str
-    description: str
     server_port: int
     client_port: int
+    description: str
     body: Callable[[Run], None]
-    analyse: Callable[[Run, list[dict]], tuple[dict, str]]
-    delayed_path: bool = False   # run in namespaces with a 100 ms relay
+    analyse: Analysis            # -> (findings for the JSON, one-line result)
+    delayed_path: bool = False   # run over the 100 ms path instead of loopback
     time_limit: int = 60         # seconds
+    poll_interval: float = POLL_INTERVAL
 
 
 SCENARIOS: dict[str, Scenario] = {}
 
 
 def scenario(name: str, server_port: int, client_port: int, description: str,
-             analyse: Callable[[Run, list[dict]], tuple[dict, str]],
-             **options: Any) -> Callable[[Callable[[Run], None]], Callable[[Run], None]]:
+             analyse: Analysis, **options: Any) -> Callable[[Callable[[Run], None]], Callable[[Run], None]]:
     """Register the decorated function as the body of a scenario."""
     def register(body: Callable[[Run], None]) -> Callable[[Run], None]:
-        SCENARIOS[name] = Scenario(name, description, server_port, client_port,
+        SCENARIOS[name] = Scenario(name, server_port, client_port, description,
                                    body, analyse, **options)
         return body
     return register
 
 
-def describe_close(run: Run, segments: list[dict]) -> tuple[dict, str]:
+def analyse_close(run: Run, segments: list[dict]) -> tuple[dict, str]:
     """Analysis for the plain open/close scenarios."""
     close = close_pattern(segments)
-    found = {"close": close}
-    kind = "3-segment close (FIN carries the ACK)" if close["ack_and_fin_combined"] \
-        else "4-segment close (separate ACK)"
-    return found, f'{close["count"]} segments from first FIN ({close["first_fin_by"]}): {kind}'
+    states = {role: [r["state"] for r in run.poller.history if r["role"] == role]
+              for role in ("client", "server")}
+    kind = ("3-segment close (FIN carries the ACK)" if close["ack_and_fin_combined"]
+            else f'4-segment close (ACK of FIN after {close["first_fin_ack_delay"] * 1000:.1f} ms)')
+    return ({"close": close, "states": states},
+            f'{close["count"]} segments from the {close["first_fin_by"]}\'s FIN on: {kind}')
 
 
-# 1 -------------------------------------------------------------------------
-
-THINK_TIME = 0.1  # pause between application steps, so `ss` sees each state
-
+# --- normal close: the client closes first ----------------------------------
 
 def request_reply_close(run: Run, pause: float) -> None:
     """Client: connect, send 1000 bytes, read 1000 bytes, close.
@@ -742,28 +767,28 @@ def request_reply_close(run: Run, pause: float) -> None:
 
 @scenario("normal_close", 20001, 21001,
           "Client sends a 1000-byte request, server answers 1000 bytes, client "
-          f"closes first, server closes {THINK_TIME * 1000:.0f} ms after it reads "
-          f"end-of-stream ({THINK_TIME * 1000:.0f} ms pause between all steps).",
-          describe_close)
+          "closes first, the server closes when it has read end-of-stream; "
+          f"{THINK_TIME * 1000:.0f} ms pause between steps.",
+          analyse_close)
 def normal_close(run: Run) -> None:
     request_reply_close(run, pause=THINK_TIME)
 
 
-@scenario("normal_close_quick", 20014, 21014,
-          "Same as normal_close without any pauses: the server closes as soon "
-          "as it reads end-of-stream.",
-          describe_close)
+@scenario("normal_close_quick", 20002, 21002,
+          "Same as normal_close without pauses: the server closes as soon as "
+          "it reads end-of-stream.",
+          analyse_close)
 def normal_close_quick(run: Run) -> None:
     request_reply_close(run, pause=0.0)
 
 
-# 2 -------------------------------------------------------------------------
+# --- the server closes first --------------------------------------------------
 
-@scenario("server_closes_first", 20002, 21002,
+@scenario("server_closes_first", 20003, 21003,
           "Server reads the request, sends a 1000-byte reply and closes "
-          "(like HTTP/1.0); the client reads to end-of-stream, then closes "
-          f"({THINK_TIME * 1000:.0f} ms pause between steps).",
-          describe_close)
+          "(like HTTP/1.0); the client reads to end-of-stream, then closes; "
+          f"{THINK_TIME * 1000:.0f} ms pause between steps.",
+          analyse_close)
 def server_closes_first(run: Run) -> None:
     with tcp_listener(LOOPBACK, run.server_port) as listener, \
             tcp_socket(LOOPBACK, run.client_port) as client:
@@ -786,25 +811,21 @@ def server_closes_first(run: Run) -> None:
         time.sleep(0.5)
 
 
-# 3 -------------------------------------------------------------------------
+# --- half close ---------------------------------------------------------------
 
 def analyse_half_close(run: Run, segments: list[dict]) -> tuple[dict, str]:
-    found, _ = describe_close(run, segments)
-    data_after_fin = [s for s in segments if s["src"] == "server" and s["len"] > 0
-                      and s["time"] > times_of(segments, "client", "FIN,ACK")[0]]
-    found["server_data_segments_after_client_fin"] = len(data_after_fin)
-    acks = [a for a in acknowledgements(segments) if a["segment"].startswith("server")
-            and "len=0" not in a["segment"]]
-    found["client_ack_delays_for_server_data"] = [a["delay"] for a in acks]
-    client_states = [r["state"] for r in run.poller.history if r["role"] == "client"]
-    found["client_states"] = client_states
-    return found, (f"{len(data_after_fin)} data segments sent after the client's FIN; "
-                   f"client states {' > '.join(client_states)}")
+    found, _ = analyse_close(run, segments)
+    client_fin = times_of(segments, "client", "FIN,ACK")[0]
+    found["server_data_segments_after_client_fin"] = len(
+        [s for s in segments if s["src"] == "server" and s["len"] > 0 and s["time"] > client_fin])
+    client_states = found["states"]["client"]
+    return found, (f'{found["server_data_segments_after_client_fin"]} data segments sent '
+                   f"after the client's FIN; client states {' > '.join(client_states)}")
 
 
-@scenario("half_close", 20003, 21003,
-          "Client sends a request then shutdown(SHUT_WR); the server still "
-          "sends 3 x 500 bytes, 200 ms apart, then closes.",
+@scenario("half_close", 20004, 21004,
+          "Client sends a 1000-byte request, then shutdown(SHUT_WR); the server "
+          "still sends 3 x 500 bytes, 200 ms apart, then closes.",
           analyse_half_close)
 def half_close(run: Run) -> None:
     with tcp_listener(LOOPBACK, run.server_port) as listener, \
@@ -832,21 +853,20 @@ def half_close(run: Run) -> None:
         time.sleep(0.5)
 
 
-# 3b ------------------------------------------------------------------------
+# --- delayed ACKs ---------------------------------------------------------------
 
 def analyse_delayed_ack(run: Run, segments: list[dict]) -> tuple[dict, str]:
-    acks = [a for a in acknowledgements(segments) if "PSH" in a["segment"]]
     rows = [{"segment": a["segment"], "acked_by": a["acked_by"], "delay": a["delay"]}
-            for a in acks]
-    delays = [a["delay"] for a in acks]
-    return {"data_acks": rows}, f"ACK delays for data: {[round(d * 1000, 1) for d in delays]} ms"
+            for a in acknowledgements(segments) if a["segment"].endswith("len=100")]
+    delays_ms = [round(r["delay"] * 1000, 1) for r in rows]
+    return {"data_acks": rows}, f"ACK delays of the 8 data segments: {delays_ms} ms"
 
 
-@scenario("delayed_ack", 20015, 21015,
+@scenario("delayed_ack", 20005, 21005,
           "Four request/reply exchanges of 100 bytes. The first reply is sent at "
-          "once; the next three 100 ms after their request, with 50 ms between "
-          "exchanges. Shows when a data segment is ACKed at once and when only "
-          "after the delayed-ACK timer.",
+          "once, the next three 100 ms after their request; 50 ms between "
+          "exchanges. Shows when data is ACKed at once and when only by the "
+          "delayed-ACK timer.",
           analyse_delayed_ack)
 def delayed_ack(run: Run) -> None:
     with tcp_listener(LOOPBACK, run.server_port) as listener, \
@@ -867,7 +887,7 @@ def delayed_ack(run: Run) -> None:
         time.sleep(0.3)
 
 
-# 4 -------------------------------------------------------------------------
+# --- connection refused ----------------------------------------------------------
 
 def analyse_refused(run: Run, segments: list[dict]) -> tuple[dict, str]:
     syn = next(s for s in segments if s["flags"] == "SYN")
@@ -876,17 +896,19 @@ def analyse_refused(run: Run, segments: list[dict]) -> tuple[dict, str]:
         "syn_seq_raw": syn["seq_raw"],
         "reply": {k: rst[k] for k in ("flags", "seq_raw", "ack_raw", "window", "len")},
         "reply_delay": round(rst["time"] - syn["time"], 6),
-        "matches_rfc9293_seq0_ack_x_plus_1_rst_ack":
+        "reply_is_seq0_ack_x_plus_1_rst_ack":
             rst["flags"] == "RST,ACK" and rst["seq_raw"] == 0
             and rst["ack_raw"] == (syn["seq_raw"] + 1) % 2**32,
         **run.facts,
     }
     return found, (f'SYN seq={syn["seq_raw"]} answered by {rst["flags"]} '
-                   f'seq={rst["seq_raw"]} ack={rst["ack_raw"]}; connect(): {run.facts["connect_error"]}')
+                   f'seq={rst["seq_raw"]} ack={rst["ack_raw"]}; '
+                   f'connect() -> {run.facts["connect_error"]}')
 
 
-@scenario("refused", 20004, 21004,
-          "Client connects to a port with no listener; the kernel answers the SYN with a reset.",
+@scenario("refused", 20006, 21006,
+          "Client connects to a port with no listener; the kernel answers the "
+          "SYN with a reset.",
           analyse_refused)
 def refused(run: Run) -> None:
     with tcp_socket(LOOPBACK, run.client_port) as client:
@@ -901,144 +923,126 @@ def refused(run: Run) -> None:
         time.sleep(0.2)
 
 
-# 5 -------------------------------------------------------------------------
+# --- lost SYNs -------------------------------------------------------------------
+
+SYN_ONLY = ["--tcp-flags", "FIN,SYN,RST,ACK", "SYN"]
+SYN_ACK_ONLY = ["--tcp-flags", "FIN,SYN,RST,ACK", "SYN,ACK"]
+
+
+def connect_and_close(run: Run, client: socket.socket,
+                      listener: socket.socket) -> None:
+    """Blocking connect(), then a quick close from both ends."""
+    start = time.time()
+    client.connect((LOOPBACK, run.server_port))
+    run.facts["connect_took"] = round(time.time() - start, 3)
+    run.note("client: connect() returned")
+    server, _ = listener.accept()
+    with server:
+        client.close()
+        expect_eof(server)
+    time.sleep(0.3)
+
 
 def analyse_syn_lost(run: Run, segments: list[dict]) -> tuple[dict, str]:
     syns = times_of(segments, "client", "SYN")
-    found = {"syns_dropped": run.facts["drops"], "client_syn_times": syns,
-             "syn_gaps": gaps(syns), **run.facts,
-             "handshake_options": syn_options(segments)}
-    return found, f"{len(syns)} SYNs, gaps {gaps(syns)} s; connect() took {run.facts['connect_took']} s"
+    found = {"client_syn_times": syns, "syn_gaps": gaps(syns), **run.facts}
+    return found, (f"{len(syns)} SYNs, gaps {gaps(syns)} s; "
+                   f"connect() took {run.facts['connect_took']} s")
 
 
-@scenario("syn_lost", 20005, 21005,
+@scenario("syn_lost", 20007, 21007,
           f"The first {SYN_DROPS} SYNs are dropped (iptables); the client "
           "retransmits its SYN until one gets through.",
-          analyse_syn_lost, time_limit=60)
+          analyse_syn_lost)
 def syn_lost(run: Run) -> None:
-    syn = ["--dport", str(run.server_port), "--tcp-flags", "FIN,SYN,RST,ACK", "SYN"]
+    syns = ["--dport", str(run.server_port), *SYN_ONLY]
     with tcp_listener(LOOPBACK, run.server_port) as listener, \
-            tcp_socket(LOOPBACK, run.client_port, timeout=40) as client, \
-            DropRule("syn_lost", syn, limit=SYN_DROPS) as rule:
-        start = time.time()
-        client.connect((LOOPBACK, run.server_port))
-        run.facts["connect_took"] = round(time.time() - start, 3)
-        run.note("client: connect() returned")
-        server, _ = listener.accept()
-        with server:
-            client.close()
-            expect_eof(server)
-        time.sleep(0.3)
-    run.facts["drops"] = rule.drops
+            tcp_socket(LOOPBACK, run.client_port, timeout=40) as client:
+        with DropRule("SYN", syns, limit=SYN_DROPS) as rule:
+            connect_and_close(run, client, listener)
+        run.facts["syns_dropped"] = rule.drops
 
 
-# 6 -------------------------------------------------------------------------
+# --- lost SYN,ACKs ---------------------------------------------------------------
 
 def analyse_synack_lost(run: Run, segments: list[dict]) -> tuple[dict, str]:
     syns = times_of(segments, "client", "SYN")
     synacks = times_of(segments, "server", "SYN,ACK")
-    found = {"synacks_dropped": run.facts["drops"],
-             "client_syn_times": syns, "syn_gaps": gaps(syns),
+    found = {"client_syn_times": syns, "syn_gaps": gaps(syns),
              "server_synack_times": synacks, "synack_gaps": gaps(synacks),
              "server_states": [r["state"] for r in run.poller.history if r["role"] == "server"],
              **run.facts}
-    return found, (f"SYN at {syns}, SYN,ACK at {synacks}; "
+    return found, (f"SYN at {syns}, SYN,ACK at {synacks} (gaps {gaps(synacks)}); "
                    f"connect() took {run.facts['connect_took']} s")
 
 
-@scenario("synack_lost", 20006, 21006,
-          f"Every SYN,ACK sent in the first {SYNACK_DROP_TIME} s is dropped (the first "
-          "one and the retransmissions at ~1 s); both ends retransmit.",
-          analyse_synack_lost, time_limit=60)
+@scenario("synack_lost", 20008, 21008,
+          f"Every SYN,ACK sent in the first {SYNACK_DROP_TIME} s is dropped (the "
+          "first one and those sent at ~1 s); both ends retransmit.",
+          analyse_synack_lost)
 def synack_lost(run: Run) -> None:
-    synack = ["--sport", str(run.server_port), "--tcp-flags", "FIN,SYN,RST,ACK", "SYN,ACK"]
+    synacks = ["--sport", str(run.server_port), *SYN_ACK_ONLY]
     with tcp_listener(LOOPBACK, run.server_port) as listener, \
-            tcp_socket(LOOPBACK, run.client_port, timeout=40) as client, \
-            DropRule("synack_lost", synack, duration=SYNACK_DROP_TIME) as rule:
-        start = time.time()
-        client.connect((LOOPBACK, run.server_port))
-        run.facts["connect_took"] = round(time.time() - start, 3)
-        run.note("client: connect() returned")
-        server, _ = listener.accept()
-        with server:
-            client.close()
-            expect_eof(server)
-        time.sleep(0.3)
-    run.facts["drops"] = rule.drops
+            tcp_socket(LOOPBACK, run.client_port, timeout=40) as client:
+        with DropRule("SYN,ACK", synacks, duration=SYNACK_DROP_TIME) as rule:
+            connect_and_close(run, client, listener)
+        run.facts["synacks_dropped"] = rule.drops
 
 
-# 6b ------------------------------------------------------------------------
-
-def analyse_synack_timer(run: Run, segments: list[dict]) -> tuple[dict, str]:
-    found, _ = analyse_synack_lost(run, segments)
-    synacks = found["server_synack_times"]
-    return found, f"SYN,ACK at {synacks} (gaps {gaps(synacks)} s)"
-
-
-@scenario("synack_timer", 20013, 21013,
+@scenario("synack_timer", 20009, 21009,
           "Like synack_lost, but the client's retransmitted SYNs are dropped too, "
           "so only the server's own SYN,ACK timer is at work "
-          f"({SYNACK_TIMER_DROPS} SYN,ACKs dropped).",
-          analyse_synack_timer, time_limit=60)
+          f"(the first {SYNACK_TIMER_DROPS} SYN,ACKs are dropped).",
+          analyse_synack_lost)
 def synack_timer(run: Run) -> None:
-    synack = ["--sport", str(run.server_port), "--tcp-flags", "FIN,SYN,RST,ACK", "SYN,ACK"]
-    syn = ["--dport", str(run.server_port), "--tcp-flags", "FIN,SYN,RST,ACK", "SYN"]
+    synacks = ["--sport", str(run.server_port), *SYN_ACK_ONLY]
+    syns = ["--dport", str(run.server_port), *SYN_ONLY]
     with tcp_listener(LOOPBACK, run.server_port) as listener, \
-            tcp_socket(LOOPBACK, run.client_port, timeout=40) as client, \
-            DropRule("synack_timer", synack, limit=SYNACK_TIMER_DROPS) as rule:
-        client.setblocking(False)
-        start = time.time()
-        client.connect_ex((LOOPBACK, run.server_port))  # sends the first SYN
-        run.note("client: connect() started")
-        time.sleep(0.3)                                 # SYN has arrived
-        with DropRule("synack_timer_syns", syn):        # later SYNs are lost
-            ready = select.select([], [client], [], 40)[1]
+            tcp_socket(LOOPBACK, run.client_port) as client:
+        with DropRule("SYN,ACK", synacks, limit=SYNACK_TIMER_DROPS) as rule:
+            client.setblocking(False)
+            start = time.time()
+            client.connect_ex((LOOPBACK, run.server_port))  # sends the first SYN
+            run.note("client: connect() started")
+            time.sleep(0.3)                                  # that SYN has arrived
+            with DropRule("SYN", syns):                      # later ones are lost
+                ready = select.select([], [client], [], 40)[1]
             run.facts["connect_took"] = round(time.time() - start, 3)
-            run.facts["connect_error"] = errno.errorcode.get(
-                client.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)) if ready else "timeout"
-        run.note("client: connection established")
+            if not ready:
+                raise RuntimeError("no connection after 40 s")
+            run.note("client: connection established")
+        run.facts["synacks_dropped"] = rule.drops
         client.setblocking(True)
-        client.settimeout(10)
         server, _ = listener.accept()
         with server:
             client.close()
             expect_eof(server)
         time.sleep(0.3)
-    run.facts["drops"] = rule.drops
 
 
-# 7 -------------------------------------------------------------------------
+# --- the last ACK of the close is lost ---------------------------------------------
 
 def analyse_final_ack_lost(run: Run, segments: list[dict]) -> tuple[dict, str]:
     fins = times_of(segments, "server", "FIN,ACK")
-    client_fin = times_of(segments, "client", "FIN,ACK")[0]
     acks = [s["time"] for s in segments if s["src"] == "client"
             and s["flags"] == "ACK" and s["time"] > fins[0]]
-    last_ack = run.poller.first("server", "LAST-ACK")
-    tw = run.poller.first("client", "TIME-WAIT")
-    found = {"final_acks_dropped": run.facts["drops"],
-             "server_fin_times": fins, "fin_rto_gaps": gaps(fins),
+    found = {"server_fin_times": fins, "server_fin_gaps": gaps(fins),
              "client_ack_times_after_server_fin": acks,
-             "client_fin_acked_by": close_pattern(segments)["first_fin_acked_by"],
-             "server_ack_of_client_fin_delay": next(
-                 a["delay"] for a in acknowledgements(segments)
-                 if a["segment"].startswith("client FIN")),
-             "states_seen": sorted({r["role"] + " " + r["state"] for r in run.poller.history}),
-             "server_last_ack_seen": last_ack is not None,
-             "client_time_wait_seen": tw is not None,
-             "client_fin_time": client_fin}
+             "close": close_pattern(segments),
+             "states": sorted({r["role"] + " " + r["state"] for r in run.poller.history}),
+             **run.facts}
     return found, (f"server FIN sent at {fins} (gaps {gaps(fins)} s); "
-                   f"client ACKed each copy at {acks}")
+                   f"the client (TIME-WAIT) ACKed every copy")
 
 
-@scenario("final_ack_lost", 20007, 21007,
+@scenario("final_ack_lost", 20010, 21010,
           "Client closes first; the server closes 200 ms later; the client's ACK "
           f"of the server's FIN is dropped {FINAL_ACK_DROPS} times, so the server "
           "(LAST-ACK) retransmits its FIN and the client (TIME-WAIT) ACKs again.",
           analyse_final_ack_lost)
 def final_ack_lost(run: Run) -> None:
-    pure_ack = ["--sport", str(run.client_port), "--dport", str(run.server_port),
-                "--tcp-flags", "ALL", "ACK"]
+    client_pure_acks = ["--sport", str(run.client_port), "--dport", str(run.server_port),
+                        "--tcp-flags", "ALL", "ACK"]
     with tcp_listener(LOOPBACK, run.server_port) as listener, \
             tcp_socket(LOOPBACK, run.client_port) as client:
         client.connect((LOOPBACK, run.server_port))
@@ -1053,43 +1057,41 @@ def final_ack_lost(run: Run) -> None:
             expect_eof(server)
             eof_at = time.time()
             # From now on the client only sends the ACK(s) of the server's FIN.
-            with DropRule("final_ack_lost", pure_ack, limit=FINAL_ACK_DROPS) as rule:
+            with DropRule("final ACK", client_pure_acks, limit=FINAL_ACK_DROPS) as rule:
                 time.sleep(max(0.0, eof_at + 0.2 - time.time()))
                 server.close()
                 run.note("server: close()")
-                for _ in range(100):  # wait (max 5 s) for the server socket to go
+                deadline = time.monotonic() + 5  # until the server socket is gone
+                while not run.poller.gone("server") and time.monotonic() < deadline:
                     time.sleep(0.05)
-                    if not any(r["role"] == "server" and r["gone_by"]
-                               for r in run.poller.history):
-                        continue
-                    break
-        run.facts["drops"] = rule.drops
+        run.facts["final_acks_dropped"] = rule.drops
         time.sleep(0.3)
 
 
-# 8 -------------------------------------------------------------------------
+# --- how long is TIME-WAIT? ----------------------------------------------------------
 
 def analyse_time_wait(run: Run, segments: list[dict]) -> tuple[dict, str]:
     tw = run.poller.first("client", "TIME-WAIT")
     final_ack = [s for s in segments if s["src"] == "client" and s["flags"] == "ACK"][-1]
     found = {
-        "time_wait_first_seen": tw["first_seen"], "time_wait_last_seen": tw["last_seen"],
-        "socket_gone_by": tw["gone_by"], "ss_timer_when_first_seen": tw["timer"],
         "final_ack_time": final_ack["time"],
-        "time_wait_length": round(tw["gone_by"] - final_ack["time"], 3),
-        "time_wait_length_lower_bound": round(tw["last_seen"] - final_ack["time"], 3),
-        "poll_interval": 0.1,
+        "time_wait_first_seen": tw["first_seen"],
+        "time_wait_last_seen": tw["last_seen"],
+        "socket_gone_by": tw["gone_by"],
+        "ss_timer_when_first_seen": tw["timer"],
+        "time_wait_length_min": round(tw["last_seen"] - final_ack["time"], 3),
+        "time_wait_length_max": round(tw["gone_by"] - final_ack["time"], 3),
+        "poll_interval": run.scenario.poll_interval,
     }
-    return found, (f"TIME-WAIT lasted {found['time_wait_length_lower_bound']}-"
-                   f"{found['time_wait_length']} s after the final ACK")
+    return found, (f"TIME-WAIT lasted {found['time_wait_length_min']}-"
+                   f"{found['time_wait_length_max']} s after the final ACK")
 
 
-@scenario("time_wait_length", 20008, 21008,
-          "Normal open and close (client first); polls ss until the client's "
-          "TIME-WAIT socket disappears, to measure how long TIME-WAIT lasts.",
-          analyse_time_wait, time_limit=100)
+@scenario("time_wait_length", 20011, 21011,
+          "Open and close (client first); polls ss every 100 ms until the client's "
+          "TIME-WAIT socket disappears. Takes about a minute.",
+          analyse_time_wait, time_limit=100, poll_interval=0.1)
 def time_wait_length(run: Run) -> None:
-    run.poller.interval = 0.1
     with tcp_listener(LOOPBACK, run.server_port) as listener, \
             tcp_socket(LOOPBACK, run.client_port) as client:
         client.connect((LOOPBACK, run.server_port))
@@ -1100,34 +1102,35 @@ def time_wait_length(run: Run) -> None:
             expect_eof(server)
             server.close()
             run.note("server: close()")
-    for _ in range(900):  # at most 90 s
+    deadline = time.monotonic() + 90
+    while not run.poller.gone("client") and time.monotonic() < deadline:
         time.sleep(0.1)
-        tw = run.poller.first("client", "TIME-WAIT")
-        if tw and tw["gone_by"]:
-            break
     run.note("client: TIME-WAIT socket gone")
 
 
-# 9 -------------------------------------------------------------------------
+# --- connect() gives up ------------------------------------------------------------
 
 def analyse_syn_retries(run: Run, segments: list[dict]) -> tuple[dict, str]:
     syns = times_of(segments, "client", "SYN")
-    found = {"tcp_syncnt": SYNCNT, "client_syn_times": syns, "syn_gaps": gaps(syns),
-             **run.facts}
-    return found, (f"TCP_SYNCNT={SYNCNT}: {len(syns)} SYNs at {syns}; connect() failed with "
-                   f"{run.facts['connect_error']} after {run.facts['connect_took']} s")
+    found = {"client_syn_times": syns, "syn_gaps": gaps(syns), **run.facts}
+    return found, (f"TCP_SYNCNT={run.facts['tcp_syncnt']}: {len(syns)} SYNs, the last at "
+                   f"{syns[-1]:.3f} s; connect() -> {run.facts['connect_error']} "
+                   f"after {run.facts['connect_took']} s")
 
 
-@scenario("syn_retries_exhausted", 20009, 21009,
-          f"Every SYN is dropped; the client has TCP_SYNCNT={SYNCNT}. Shows when "
-          "connect() gives up and with which error.",
-          analyse_syn_retries, time_limit=90)
-def syn_retries_exhausted(run: Run) -> None:
-    syn = ["--dport", str(run.server_port), "--tcp-flags", "FIN,SYN,RST,ACK", "SYN"]
+def connect_into_black_hole(run: Run, syncnt: int | None) -> None:
+    """connect() while every SYN is dropped, and record how it ends.
+
+    `syncnt` sets TCP_SYNCNT (a per-socket tcp_syn_retries); None keeps the
+    system default.
+    """
+    syns = ["--dport", str(run.server_port), *SYN_ONLY]
     with tcp_listener(LOOPBACK, run.server_port), \
-            tcp_socket(LOOPBACK, run.client_port, timeout=80) as client, \
-            DropRule("syn_retries_exhausted", syn):
-        client.setsockopt(socket.IPPROTO_TCP, socket.TCP_SYNCNT, SYNCNT)
+            tcp_socket(LOOPBACK, run.client_port, timeout=run.scenario.time_limit - 10) as client, \
+            DropRule("SYN", syns):
+        if syncnt is not None:
+            client.setsockopt(socket.IPPROTO_TCP, socket.TCP_SYNCNT, syncnt)
+        run.facts["tcp_syncnt"] = client.getsockopt(socket.IPPROTO_TCP, socket.TCP_SYNCNT)
         start = time.time()
         try:
             client.connect((LOOPBACK, run.server_port))
@@ -1139,38 +1142,50 @@ def syn_retries_exhausted(run: Run) -> None:
         run.note(f"client: connect() -> {run.facts['connect_error']}")
 
 
-# 10 ------------------------------------------------------------------------
+@scenario("syn_retries_exhausted", 20012, 21012,
+          f"Every SYN is dropped; the client has TCP_SYNCNT={SYNCNT}. Shows when "
+          "connect() gives up and with which error.",
+          analyse_syn_retries)
+def syn_retries_exhausted(run: Run) -> None:
+    connect_into_black_hole(run, SYNCNT)
+
+
+@scenario("syn_retries_default", 20013, 21013,
+          "Every SYN is dropped; the client keeps the default "
+          "(net.ipv4.tcp_syn_retries). Takes about 2 min 15 s.",
+          analyse_syn_retries, time_limit=200)
+def syn_retries_default(run: Run) -> None:
+    connect_into_black_hole(run, None)
+
+
+# --- simultaneous open and close (over the 100 ms path) ---------------------------------
 
 def analyse_simultaneous(run: Run, segments: list[dict]) -> tuple[dict, str]:
     states = {role: [r["state"] for r in run.poller.history if r["role"] == role]
               for role in ("client", "server")}
-    flags = [f'{s["src"]} {s["flags"]}' for s in segments]
-    found = {"segments_seen_at_A": flags, "states": states, **run.facts,
-             "one_way_delay": ONE_WAY_DELAY}
+    found = {"segments_seen_at_A": [f'{s["time"]:.3f} {s["src"]} {s["flags"]}' for s in segments],
+             "states": states, "one_way_delay": ONE_WAY_DELAY, **run.facts}
     return found, f"A: {' > '.join(states['client'])}; B: {' > '.join(states['server'])}"
 
 
-@scenario("simultaneous_open", 20010, 21010,
-          "Two sockets, A (198.18.0.1:21010, role 'client') and B (198.18.0.2:20010, "
+@scenario("simultaneous_open", 20014, 21014,
+          "Two sockets, A (198.18.0.1:21014, role 'client') and B (198.18.0.2:20014, "
           "role 'server'), connect() to each other at the same moment over a path "
           "with 100 ms one-way delay, so the SYNs cross. Captured at A.",
           analyse_simultaneous, delayed_path=True)
 def simultaneous_open(run: Run) -> None:
-    with inside_netns(NS_A):
-        a = tcp_socket(ADDR_A, run.client_port)
-    with inside_netns(NS_B):
-        b = tcp_socket(ADDR_B, run.server_port)
-    with a, b:
+    with tcp_socket(ADDR_A, run.client_port, NS_A) as a, \
+            tcp_socket(ADDR_B, run.server_port, NS_B) as b:
         a.setblocking(False)
         b.setblocking(False)
-        a.connect_ex((ADDR_B, run.server_port))
+        a.connect_ex((ADDR_B, run.server_port))   # both SYNs leave now
         b.connect_ex((ADDR_A, run.client_port))
         run.note("A and B: connect() started")
-        writable: set[socket.socket] = set()
+        connected: set[socket.socket] = set()
         deadline = time.monotonic() + 10
-        while len(writable) < 2 and time.monotonic() < deadline:
-            writable |= set(select.select([], [a, b], [], 0.5)[1])
-        run.facts["connect_errors"] = {
+        while len(connected) < 2 and time.monotonic() < deadline:
+            connected |= set(select.select([], [a, b], [], 0.5)[1])
+        run.facts["connect_results"] = {
             name: errno.errorcode.get(s.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR), "OK")
             for name, s in (("A", a), ("B", b))}
         run.note("A and B: connected")
@@ -1181,17 +1196,14 @@ def simultaneous_open(run: Run) -> None:
         time.sleep(0.6)
 
 
-@scenario("simultaneous_close", 20011, 21011,
+@scenario("simultaneous_close", 20015, 21015,
           "A connects to a listener at B over the 100 ms path; then both close() "
           "at the same moment, so the FINs cross (both go through CLOSING to "
           "TIME-WAIT). Captured at A.",
           analyse_simultaneous, delayed_path=True)
 def simultaneous_close(run: Run) -> None:
-    with inside_netns(NS_A):
-        a = tcp_socket(ADDR_A, run.client_port)
-    with inside_netns(NS_B):
-        listener = tcp_listener(ADDR_B, run.server_port)
-    with a, listener:
+    with tcp_socket(ADDR_A, run.client_port, NS_A) as a, \
+            tcp_listener(ADDR_B, run.server_port, NS_B) as listener:
         a.connect((ADDR_B, run.server_port))
         b, _ = listener.accept()
         run.note("A: connected")
@@ -1202,16 +1214,25 @@ def simultaneous_close(run: Run) -> None:
         time.sleep(1.0)
 
 
-@scenario("self_connect", 20012, 20012,
-          "One socket bound to 127.0.0.1:20012 connects to 127.0.0.1:20012, "
-          "i.e. to itself: a simultaneous open on plain loopback.",
-          analyse_simultaneous)
+# --- a socket connected to itself ---------------------------------------------------
+
+def analyse_self_connect(run: Run, segments: list[dict]) -> tuple[dict, str]:
+    states = [r["state"] for r in run.poller.history]
+    flags = [s["flags"] for s in segments]
+    found = {"segment_flags": flags, "states": states, **run.facts}
+    return found, f"segments {' '.join(flags)}; states {' > '.join(states)}"
+
+
+@scenario("self_connect", 20016, 20016,
+          "One socket bound to 127.0.0.1:20016 connects to 127.0.0.1:20016, "
+          "i.e. to itself: a simultaneous open on plain loopback (role 'self').",
+          analyse_self_connect)
 def self_connect(run: Run) -> None:
     with tcp_socket(LOOPBACK, run.server_port) as sock:
         sock.connect((LOOPBACK, run.server_port))
         run.note("socket: connect() to itself returned")
         sock.sendall(b"hello")
-        run.facts["echo"] = recv_exactly(sock, 5).decode()
+        run.facts["reads_back"] = recv_exactly(sock, 5).decode()
         time.sleep(0.2)
         sock.close()
         run.note("socket: close()")
@@ -1222,16 +1243,6 @@ def self_connect(run: Run) -> None:
 # Running a scenario and writing its files
 # ---------------------------------------------------------------------------
 
-def clear_old_sockets(port: int, namespaces: tuple[str | None, ...]) -> int:
-    """Kill leftover sockets (e.g. TIME-WAIT from an earlier run) on `port`."""
-    killed = 0
-    for ns in namespaces:
-        cmd = ["ss", "-K", "-tanH"] + (["-N", ns] if ns else [])
-        cmd.append(f"( sport = :{port} or dport = :{port} )")
-        killed += len(sh(*cmd).splitlines())
-    return killed
-
-
 def _on_alarm(signum: int, frame: object) -> None:
     raise ScenarioTimeout("time limit reached")
 
@@ -1239,28 +1250,29 @@ def _on_alarm(signum: int, frame: object) -> None:
 def run_scenario(sc: Scenario, kernel: str) -> str:
     """Run one scenario, write its .pcap and .json; return a one-line result."""
     pcap = CAPTURES / f"{sc.name}.pcap"
-    roles = {sc.client_port: "client", sc.server_port: "server"}
-    namespaces: tuple[str | None, ...] = (NS_A, NS_B) if sc.delayed_path else (None,)
-    run = Run(sc)
+    if sc.client_port == sc.server_port:
+        roles = {sc.server_port: "self"}
+    else:
+        roles = {sc.client_port: "client", sc.server_port: "server"}
+    namespaces = (NS_A, NS_B) if sc.delayed_path else (LAB_NS,)
+    poller = StatePoller(sc.server_port, roles, namespaces, sc.poll_interval)
+    run = Run(sc, poller)
     signal.signal(signal.SIGALRM, _on_alarm)
     signal.alarm(sc.time_limit)
     try:
         with contextlib.ExitStack() as stack:
+            stack.enter_context(fresh_namespaces(*namespaces))
             if sc.delayed_path:
                 stack.enter_context(delayed_path())
-            else:
-                clear_old_sockets(sc.server_port, namespaces)
-            stack.enter_context(tcpdump(pcap, f"tcp port {sc.server_port}",
-                                        interface=TUN_A if sc.delayed_path else "lo",
-                                        netns=NS_A if sc.delayed_path else None))
-            counters_before = read_counters(namespaces[0])
-            run.poller = StatePoller(sc.server_port, roles, namespaces)
-            run.poller.start()
+            stack.enter_context(tcpdump(pcap, f"tcp port {sc.server_port}", namespaces[0],
+                                        interface=TUN_A if sc.delayed_path else "lo"))
+            counters_before = read_counters(namespaces)
+            poller.start()
             try:
                 sc.body(run)
             finally:
-                run.poller.stop()
-            counters_after = read_counters(namespaces[0])
+                poller.stop()
+            counters_after = read_counters(namespaces)
     finally:
         signal.alarm(0)
 
@@ -1273,15 +1285,17 @@ def run_scenario(sc: Scenario, kernel: str) -> str:
     def rel(t: float | None) -> float | None:
         return None if t is None else round(t - t0, 6)
 
-    for row in run.poller.history:
+    for row in poller.history:
         for key in ("first_seen", "last_seen", "gone_by"):
             row[key] = rel(row[key])
     findings, headline = sc.analyse(run, segments)
+    findings["syn_options"] = syn_options(segments)
     findings["acknowledgements"] = acknowledgements(segments)
-    findings["kernel_counters"] = {
-        key: counters_after[key] - counters_before[key] for key in counters_before
-        if counters_after.get(key, 0) != counters_before[key]}
+    findings["kernel_counters"] = {key: counters_after[key] - counters_before[key]
+                                   for key in counters_before
+                                   if counters_after[key] != counters_before[key]}
     summary = {
+        "format": FORMAT,
         "scenario": sc.name,
         "description": sc.description,
         "kernel": kernel,
@@ -1290,7 +1304,7 @@ def run_scenario(sc: Scenario, kernel: str) -> str:
         "server": f"{ADDR_B if sc.delayed_path else LOOPBACK}:{sc.server_port}",
         "time_zero_utc": datetime.datetime.fromtimestamp(t0, datetime.timezone.utc).isoformat(),
         "segments": segments,
-        "socket_states": run.poller.history,
+        "socket_states": poller.history,
         "events": [{"time": rel(t), "what": what} for t, what in run.events],
         "findings": findings,
     }
@@ -1298,30 +1312,55 @@ def run_scenario(sc: Scenario, kernel: str) -> str:
     return f"{len(segments)} segments, {pcap.stat().st_size} bytes; {headline}"
 
 
-def read_sysctl(name: str) -> str | None:
-    """Value of a sysctl from /proc/sys, or None if this kernel lacks it."""
-    path = Path("/proc/sys") / name.replace(".", "/")
+# ---------------------------------------------------------------------------
+# environment.json
+# ---------------------------------------------------------------------------
+
+def read_sysctls() -> dict[str, str | None]:
+    """The SYSCTLS as seen by this thread's network namespace."""
+    values: dict[str, str | None] = {}
+    for name in SYSCTLS:
+        try:
+            text = (Path("/proc/sys") / name.replace(".", "/")).read_text()
+            values[name] = " ".join(text.split())
+        except OSError:
+            values[name] = None       # not in this kernel
+    return values
+
+
+def kernel_config(option: str) -> str | None:
+    """A kernel build option from /proc/config.gz (if the kernel has one)."""
     try:
-        return " ".join(path.read_text().split())
+        with gzip.open("/proc/config.gz", "rt") as config:
+            for line in config:
+                if line.startswith(option + "="):
+                    return line.strip().split("=", 1)[1]
     except OSError:
-        return None
+        pass
+    return None
 
 
 def write_environment() -> str:
     """Write captures/environment.json; return the kernel release."""
-    kernel = platform.release()
+    host = read_sysctls()
+    with fresh_namespaces(LAB_NS):
+        with inside_netns(LAB_NS):
+            lab = read_sysctls()  # what the scenarios see (per-namespace values)
+        lo_mtu = int(sh(*in_netns(LAB_NS, "cat", "/sys/class/net/lo/mtu")))
     env = {
         "date_utc": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-        "kernel": kernel,
-        "kernel_version": platform.version(),
+        "kernel": platform.release(),
+        "kernel_build": platform.version(),
         "machine": platform.machine(),
+        "CONFIG_HZ": kernel_config("CONFIG_HZ"),   # timer tick: 1 jiffy = 1/HZ s
         "python": platform.python_version(),
-        "tcpdump": sh("tcpdump", "--version", check=False).splitlines()[0:1],
-        "loopback_mtu": int(Path("/sys/class/net/lo/mtu").read_text()),
-        "sysctls": {name: read_sysctl(name) for name in SYSCTLS},
+        "tcpdump": sh("tcpdump", "--version", check=False).splitlines()[0],
+        "loopback_mtu": lo_mtu,
+        "sysctls": lab,
+        "host_sysctls_that_differ": {k: v for k, v in host.items() if lab[k] != v},
     }
     (CAPTURES / "environment.json").write_text(json.dumps(env, indent=1) + "\n")
-    return kernel
+    return env["kernel"]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -1342,14 +1381,15 @@ def main(argv: list[str] | None = None) -> int:
         print(f"make_captures: {problem}", file=sys.stderr)
         return 1
 
+    # On `kill`, exit through the `finally` blocks, which undo everything.
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit("make_captures: terminated"))
     CAPTURES.mkdir(exist_ok=True)
     kernel = write_environment()
-    remove_leftover_rules()
     failed = 0
     for name in args.scenarios or list(SCENARIOS):
         try:
             print(f"{name}: {run_scenario(SCENARIOS[name], kernel)}", flush=True)
-        except Exception as exc:  # report and go on with the next scenario
+        except Exception as exc:  # report it and go on with the next scenario
             failed += 1
             print(f"{name}: FAILED: {type(exc).__name__}: {exc}", flush=True)
     return 1 if failed else 0
