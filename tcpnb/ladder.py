@@ -39,15 +39,15 @@ _FATES = {Fate.DELIVERED: "delivered", Fate.LOST: "lost on the link",
           Fate.DROPPED: "dropped (a targeted drop)", Fate.IN_FLIGHT: "still in flight"}
 
 
-def figure_title(trace: Trace) -> str:
-    """What happened, in one sentence (wrapped for a figure title)."""
+def figure_title(trace: Trace, width: int = 90) -> str:
+    """What happened, in one sentence (wrapped at ``width`` characters for a figure title)."""
     if trace.state_changes:
         text = analysis.summary(trace)
     else:
         lost = sum(t.fate in (Fate.LOST, Fate.DROPPED) for t in trace.transmissions)
         text = f"{len(trace.transmissions)} segments between " + " and ".join(trace.endpoints)
         text += f", {lost} lost" if lost else ""
-    return "<br>".join(textwrap.wrap(text, 90))
+    return "<br>".join(textwrap.wrap(text, width))
 
 
 def short_label(t: Transmission, bases: Bases | None = None) -> str:
@@ -177,7 +177,7 @@ class _Builder:
                 cx, cy = (x0 + (x1 - x0) * f) * self.px_x, (y0 + (y1 - y0) * f) * self.px_y
                 return sum(abs(cy - py) < 19 and abs(cx - px) < half + ph for px, py, ph in placed)
 
-            f = min((0.5, 0.35, 0.65, 0.22, 0.78), key=clash)
+            f = min((0.5, 0.35, 0.65, 0.22, 0.78, 0.12, 0.88), key=clash)
             x, y = x0 + (x1 - x0) * f, y0 + (y1 - y0) * f
             placed.append((x * self.px_x, y * self.px_y, half))
             self.notes.append(dict(x=x, y=y, text=text, showarrow=False,
@@ -292,7 +292,8 @@ class _Builder:
         top, bottom = axis(axis.start), axis(axis.end)
         marks, cut_notes = break_marks(axis, (0.0, float(self.last)), vertical=True)
         tickvals, ticktext = axis.ticks()
-        layout = palette.base_layout(title if title is not None else figure_title(self.trace),
+        chars = int(((self.width or 1000) - 40) / 11)
+        layout = palette.base_layout(title if title is not None else figure_title(self.trace, chars),
                                      self.height)
         if self.width:
             layout["width"] = self.width

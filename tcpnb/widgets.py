@@ -98,6 +98,7 @@ class _Pane:
         if isinstance(view, str) and view not in VIEWS:
             raise ValueError(f"view must be one of {', '.join(VIEWS)} or a function, got {view!r}")
         self.view = VIEWS[view] if isinstance(view, str) else view
+        self.narrow = False  # set for a pane that shares the width with another
         if backend not in ("output", "figurewidget"):
             raise ValueError(f"backend must be 'output' or 'figurewidget', got {backend!r}")
         self.backend, self.height = backend, height
@@ -109,7 +110,12 @@ class _Pane:
     def run(self, values: dict[str, Any]) -> None:
         """Re-run the scenario with ``values`` and redraw."""
         trace = self.func(**{**values, **self.fixed})
-        figure = self.view(trace)
+        if self.narrow and self.view is ladder:
+            # Lay the labels and title out for about half a notebook, then let it fill its half.
+            figure = ladder(trace, width=480)
+            figure.layout.width = None
+        else:
+            figure = self.view(trace)
         if self.height:
             figure.layout.height = self.height
         self.trace, self.figure = trace, figure
@@ -290,6 +296,8 @@ def compare(left: str | tuple[str, dict[str, Any]], right: str | tuple[str, dict
     or ``compare("normal_close", ("normal_close", {"time_wait": 1.0}))``.
     """
     panes = [_Pane(side, view, backend, height) for side in (left, right)]
+    for pane in panes:
+        pane.narrow = True
     start = {**_defaults(panes[0].func, values.get("profile", "rfc")), **values}
     names = tuple(dict.fromkeys(n for p in panes for n in _controls(p.func, dict(p.fixed),
                                                                     controls)))
