@@ -92,6 +92,7 @@ class Endpoint:
         self.close_requested = False
         self.fin_sent = False
         self.retries = 0
+        self.probe_sent = False
         self.ack_pending = False
         self.last_reply_ack = -float("inf")
         self.rto = RtoEstimator(self.profile)
@@ -155,13 +156,14 @@ class Endpoint:
             self.last_reply_ack = now
             self._send_ack()
 
-    def _schedule_ack(self, now: float) -> None:
+    def _schedule_ack(self, now: float, fin: bool = False) -> None:
         """Acknowledge received data or FIN, at once or after the delayed-ACK time."""
-        if self.profile.delayed_ack <= 0:
+        delay = self.profile.delayed_fin_ack if fin else self.profile.delayed_ack
+        if delay <= 0:
             self._send_ack()
         elif not self.ack_pending:
             self.ack_pending = True
-            self._set_timer(DELAYED_ACK, now + self.profile.delayed_ack)
+            self._set_timer(DELAYED_ACK, now + delay)
 
     def _reset_for(self, seg: Segment) -> None:
         """The reply to a segment for a connection that does not exist (§3.10.7.1)."""
@@ -308,13 +310,22 @@ class Endpoint:
         if self.retries >= limit:
             self._give_up()
             return
+        if self.profile.tail_loss_probe and self.state.synchronized and not self.probe_sent:
+            self.probe_sent = True  # RFC 8985 §7: probe with the last segment, no backoff
+            self._retransmit(self.unacked[-1], now)
+            return
         self.retries += 1
-        oldest = self.unacked[0]
-        oldest.retransmitted = True
-        segment = oldest.segment
+        linear = self.state is S.SYN_SENT and self.retries <= self.profile.syn_linear_timeouts
+        if not linear:
+            self.rto.back_off()
+        self._retransmit(self.unacked[0], now)
+
+    def _retransmit(self, outstanding: _Outstanding, now: float) -> None:
+        """Send ``outstanding`` again (with a fresh ACK field) and re-arm the timer."""
+        outstanding.retransmitted = True
+        segment = outstanding.segment
         if Flags.ACK in segment.flags and Flags.SYN not in segment.flags:
             segment = self._segment(segment.seq, segment.flags, self.rcv_nxt, segment.data)
-        self.rto.back_off()
         self._set_timer(RETRANSMISSION, now + self.rto.rto)
         self._transmit(segment, now, retransmission=True)
 
@@ -514,6 +525,7 @@ class Endpoint:
         if not progressed:
             return
         self.retries = 0
+        self.probe_sent = False
         if self.unacked:
             self._set_timer(RETRANSMISSION, now + self.rto.rto)  # RFC 6298 §5.3
         else:
@@ -580,7 +592,7 @@ class Endpoint:
         self._emit(Notice("connection closing"))
         if self.state in (S.SYN_RECEIVED, S.ESTABLISHED):
             self._move(Trigger.RCV_FIN)
-            self._schedule_ack(now)
+            self._schedule_ack(now, fin=True)
         elif self.state is S.FIN_WAIT_1 and self._fin_acked:
             self._enter_time_wait(Trigger.RCV_FIN_AND_ACK_OF_FIN, now, ack=True)
         elif self.state is S.FIN_WAIT_1:

@@ -41,12 +41,19 @@ class Profile:
     rto_variance_floor: float
     #: Retransmissions of a SYN before connect() gives up.
     syn_retries: int
+    #: How many SYN retransmissions keep the initial RTO before backoff starts doubling it.
+    syn_linear_timeouts: int
     #: Retransmissions of a SYN,ACK before the passive side forgets the connection.
     synack_retries: int
     #: Retransmissions of data or FIN before the connection is given up.
     data_retries: int
-    #: Delay before a pure ACK of data or FIN is sent (0: acknowledge at once).
+    #: Delay before a pure ACK of data is sent (0: acknowledge at once).
     delayed_ack: float
+    #: Delay before the ACK of a FIN is sent; a FIN of our own sent meanwhile carries it.
+    delayed_fin_ack: float
+    #: Before the first retransmission timeout of data or FIN, send one probe and
+    #: re-arm the timer without backing off (tail loss probe, RFC 8985 §7).
+    tail_loss_probe: bool
     #: Answer a retransmitted SYN in SYN-RECEIVED with the SYN,ACK again (Linux)
     #: instead of the bare ACK that RFC 9293 §3.10.7.4's sequence check produces.
     synack_on_duplicate_syn: bool
@@ -79,8 +86,8 @@ class Profile:
         return replace(self, **overrides)
 
 
-_INTS = {"syn_retries", "synack_retries", "data_retries", "mss", "window"}
-_BOOLS = {"synack_on_duplicate_syn", "rfc1337"}
+_INTS = {"syn_retries", "synack_retries", "data_retries", "mss", "window", "syn_linear_timeouts"}
+_BOOLS = {"synack_on_duplicate_syn", "rfc1337", "tail_loss_probe"}
 
 
 def _check_field(key: str, value: Any) -> None:
@@ -112,9 +119,12 @@ RFC = Profile(
     rto_max=60.0,               # RFC 6298 §2.5: a maximum of at least 60 s may be placed
     rto_variance_floor=0.001,   # RFC 6298 §2.3: G, the clock granularity (1 ms here)
     syn_retries=7,
+    syn_linear_timeouts=0,      # RFC 6298 §5.5: back off on every timeout
     synack_retries=7,
     data_retries=6,
     delayed_ack=0.0,            # the RFC figures show every ACK sent at once
+    delayed_fin_ack=0.0,
+    tail_loss_probe=False,
     synack_on_duplicate_syn=False,
     rfc1337=False,              # RFC 9293 §3.10.7.4: RST in TIME-WAIT closes
     invalid_ack_interval=0.5,   # RFC 5961 §7 gives no number; we use Linux's
@@ -133,10 +143,16 @@ LINUX = Profile(
     rto_min=0.2,                # TCP_RTO_MIN = 200 ms
     rto_max=120.0,              # TCP_RTO_MAX = 120 s
     rto_variance_floor=0.2,     # Linux keeps RTTVAR >= TCP_RTO_MIN: RTO ~ SRTT + 200 ms
-    syn_retries=6,              # net.ipv4.tcp_syn_retries = 6 (gives up after 127 s)
-    synack_retries=5,           # net.ipv4.tcp_synack_retries = 5
+    # tcp_syn_retries = 6 is a time budget: connect() gives up once (2**7 - 1) s plus the
+    # 4 linear timeouts = 131 s have passed, i.e. after 10 retransmissions at 1, 2, 3, 4, 5,
+    # 7, 11, 19, 35, 67 s (captured: 11 SYNs, last at 69.7 s, ETIMEDOUT at 135.2 s).
+    syn_retries=10,
+    syn_linear_timeouts=4,      # net.ipv4.tcp_syn_linear_timeouts = 4 (captured: 5 gaps of 1 s)
+    synack_retries=5,           # net.ipv4.tcp_synack_retries = 5 (captured gaps 1, 2, 4, 8 s)
     data_retries=15,            # net.ipv4.tcp_retries2 = 15
-    delayed_ack=0.04,           # TCP_DELACK_MIN = 40 ms
+    delayed_ack=0.0,            # quick-ACK mode: data ACKed at once (captured: 4-20 us)
+    delayed_fin_ack=0.04,       # TCP_DELACK_MIN: FIN ACKed after 40.3-42.0 ms (captured)
+    tail_loss_probe=True,       # captured: FIN again after 205 ms, then RTO 212, 408, 832 ms
     synack_on_duplicate_syn=True,  # tcp_check_req(): a retransmitted SYN gets the SYN,ACK again
     rfc1337=False,              # net.ipv4.tcp_rfc1337 = 0
     invalid_ack_interval=0.5,   # net.ipv4.tcp_invalid_ratelimit = 500 ms
