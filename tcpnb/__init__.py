@@ -28,3 +28,15 @@ __all__ = [
     "Transmission", "UsageError", "on_received", "on_state", "profiles",
 ]
 __version__ = "0.1.0"
+
+# The view modules need plotly or ipywidgets; load them only when asked for.
+_VIEWS = {"palette", "ladder", "statediagram", "timeline", "knowledge", "multirun", "widgets",
+          "capture"}
+
+
+def __getattr__(name: str) -> object:
+    if name in _VIEWS:
+        import importlib
+
+        return importlib.import_module(f".{name}", __name__)
+    raise AttributeError(f"module 'tcpnb' has no attribute {name!r}")

@@ -125,6 +125,8 @@ def summary(trace: Trace) -> str:
     """One sentence on what happened: losses, whether and when it opened, how it ended."""
     parts = [f"{kind} lost {_times(n)}" for kind, n in losses(trace).items()]
     names = trace.endpoints[:2]
+    if not trace.state_changes:  # a capture: segments only, no states
+        return "; ".join(parts + [f"{len(trace.transmissions)} segments"])
     when = established_at(trace)
     if len(names) == 2:
         parts.append("connection established at t = " + _seconds(when) if when is not None

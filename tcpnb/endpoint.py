@@ -93,6 +93,7 @@ class Endpoint:
         self.fin_sent = False
         self.retries = 0
         self.probe_sent = False
+        self.recovering = False
         self.ack_pending = False
         self.last_reply_ack = -float("inf")
         self.rto = RtoEstimator(self.profile)
@@ -315,6 +316,7 @@ class Endpoint:
             self._retransmit(self.unacked[-1], now)
             return
         self.retries += 1
+        self.recovering = True
         linear = self.state is S.SYN_SENT and self.retries <= self.profile.syn_linear_timeouts
         if not linear:
             self.rto.back_off()
@@ -526,6 +528,13 @@ class Endpoint:
             return
         self.retries = 0
         self.probe_sent = False
+        if self.recovering:
+            # After a timeout the rest of the window was most likely lost too (our
+            # receiver drops out-of-order data): send it all again from SND.UNA, as
+            # a sender restarting from one segment would (RFC 5681 §3.1).
+            self.recovering = False
+            for outstanding in self.unacked:
+                self._retransmit(outstanding, now)
         if self.unacked:
             self._set_timer(RETRANSMISSION, now + self.rto.rto)  # RFC 6298 §5.3
         else:

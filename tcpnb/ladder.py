@@ -24,7 +24,7 @@ from .segment import Flags
 from .states import State
 from .textladder import Bases, isn_bases, relative
 from .timeline import (TimeAxis, band_traces, break_marks, duration, event_times, idle_gaps,
-                       state_spans)
+                       retransmission_spans, state_spans)
 from .trace import Fate, Origin, TimerSpan, Trace, Transmission
 
 BAND = 0.05      # width of a state band, in lane spacings
@@ -87,7 +87,8 @@ class _Builder:
         self.lanes = {name: float(k) for k, name in enumerate(trace.endpoints)}
         times = event_times(trace)
         self.travel = _travel(trace, TimeAxis.fit(times, False))
-        self.axis = TimeAxis.fit(times, cut, idle_gaps(trace, times, 4 * self.travel))
+        self.axis = TimeAxis.fit(times, cut, idle_gaps(trace, times, 4 * self.travel),
+                                 keep=retransmission_spans(trace))
         self.bases = isn_bases(trace) if relative_numbers else None
         self.data: list[dict[str, Any]] = []
         self.notes: list[dict[str, Any]] = []

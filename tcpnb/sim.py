@@ -290,7 +290,7 @@ class Simulation:
             action(arg)
         if until is not None:
             self.now = max(self.now, until)
-        return self._trace()
+        return self._trace(until)
 
     # --------------------------------------------------------------- handling
     def _handle(self, ep: SimEndpoint, outputs: list[Output]) -> None:
@@ -393,7 +393,16 @@ class Simulation:
         self._arriving = None
 
     # ------------------------------------------------------------------ trace
-    def _trace(self) -> Trace:
+    def _last_activity(self, until: float | None) -> float:
+        """When the run ended: ``until`` if given, else the time of the last recorded event."""
+        if until is not None:
+            return until
+        times = [t.arrived_at or t.sent_at for t in self._transmissions[-3:]]
+        times += [r.t for r in self._states[-1:] + self._notices[-1:] + self._app_calls[-1:]]
+        times += [span.end for span in self._timer_spans[-1:]]
+        return max(times, default=0.0)
+
+    def _trace(self, until: float | None = None) -> Trace:
         now, arrived = self.now, self._arrival_events
         transmissions = tuple(
             Transmission(t.index, t.sent_at, t.arrived_at, t.src, t.dst, t.segment, t.fate,
@@ -408,5 +417,5 @@ class Simulation:
                      state_changes=tuple(self._states), notices=tuple(self._notices),
                      app_calls=tuple(self._app_calls),
                      timers=tuple(self._timer_spans) + running,
-                     deliveries=tuple(self._deliveries), end_time=now,
+                     deliveries=tuple(self._deliveries), end_time=self._last_activity(until),
                      params=dict(self.params, profile_obj=self.profile))

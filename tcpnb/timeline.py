@@ -75,8 +75,15 @@ def idle_gaps(trace: Trace, times: list[float], longer_than: float) -> list[tupl
             and not any(start < b and end > a for start, end in busy)]
 
 
-def _auto_cuts(times: list[float], optional: list[tuple[float, float]]) -> list[tuple[float, float]]:
-    gaps = sorted(((b - a, a, b) for a, b in zip(times, times[1:]) if b > a), reverse=True)
+def retransmission_spans(trace: Trace) -> list[tuple[float, float]]:
+    """When a retransmission timer ran: waits the figures must never cut short."""
+    return [(s.start, s.end) for s in trace.timers if s.name == "retransmission"]
+
+
+def _auto_cuts(times: list[float], optional: list[tuple[float, float]],
+               keep: Sequence[tuple[float, float]] = ()) -> list[tuple[float, float]]:
+    gaps = sorted(((b - a, a, b) for a, b in zip(times, times[1:]) if b > a
+                   and not any(start < b and end > a for start, end in keep)), reverse=True)
     total, cuts = (times[-1] - times[0]) if times else 0.0, []
     for length, a, b in gaps:
         if total - length > 0 and length > 3 * (total - length):
@@ -100,16 +107,18 @@ class TimeAxis:
 
     @classmethod
     def fit(cls, times: list[float], cut: bool | float = True,
-            optional: Sequence[tuple[float, float]] = ()) -> TimeAxis:
+            optional: Sequence[tuple[float, float]] = (),
+            keep: Sequence[tuple[float, float]] = ()) -> TimeAxis:
         """An axis for events at ``times``; see the module docstring for ``cut``.
 
         ``optional`` lists further gaps (between two of ``times``) that an
         automatic cut (``cut=True``) may also shorten, e.g. an application's
-        think time while nothing is in flight.
+        think time while nothing is in flight.  Gaps overlapping a span in
+        ``keep`` (a running retransmission timer) are never cut automatically.
         """
         times = sorted(set(times)) or [0.0]
         if cut is True:
-            gaps = _auto_cuts(times, list(optional))
+            gaps = _auto_cuts(times, list(optional), keep)
         elif cut is False:
             gaps = []
         else:
@@ -246,7 +255,7 @@ def timeline(trace: Trace, *, cut: bool | float = True, title: str | None = None
     from .ladder import figure_title  # the ladder module owns titles
 
     names = list(trace.endpoints)
-    axis = TimeAxis.fit(event_times(trace), cut)
+    axis = TimeAxis.fit(event_times(trace), cut, keep=retransmission_spans(trace))
     lanes = [(float(k), state_spans(trace, name), name) for k, name in enumerate(names)]
     data = band_traces(lanes, axis, 0.6, vertical=False)
     labels = [dict(x=axis(s), y=lane, text=" " + str(state), showarrow=False, xanchor="left",

@@ -94,3 +94,18 @@ def test_time_wait_reacks_a_retransmitted_fin_and_restarts_its_timer() -> None:
     again = a.receive(fin_segment, 10.0)
     assert sent(again) == ["<SEQ=102><ACK=302><CTL=ACK>"]
     assert a.timer_deadline == 10.0 + 240.0
+
+
+def test_after_a_timeout_the_rest_of_the_window_is_resent_once_the_first_is_acked() -> None:
+    from tcpnb import Simulation, on_state
+
+    sim = Simulation(delay=0.1, mss=100)
+    a, b = sim.endpoint("A", isn=100), sim.endpoint("B", isn=300)
+    b.listen()
+    a.connect("B")
+    a.send(500, at=on_state(State.ESTABLISHED))
+    sim.drop("A", "DATA", nth=1)  # the first of five segments: B drops the other four
+    trace = sim.run()
+    assert trace.received("B") == trace.sent("A")
+    resent = [t for t in trace.transmissions if t.origin.value == "retransmission"]
+    assert len(resent) == 5 and max(t.sent_at for t in resent) < 1.5  # one RTO, not five
