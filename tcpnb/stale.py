@@ -19,6 +19,7 @@ here imports plotly until a ``*_figure`` function is called.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
@@ -329,7 +330,10 @@ def window_figure(gap: float = 1.0, **kwargs: Any) -> go.Figure:
 
 
 def sweep_figure(rows: list[dict[str, Any]], name: str, *, label: str | None = None) -> go.Figure:
-    """Server-seconds held for unwanted connections per 100 connections (log scale)."""
+    """Server-seconds held for unwanted connections per 100 connections (log scale).
+
+    A point with no waste at all has no place on a log scale and is left out.
+    """
     import plotly.graph_objects as go
 
     fig = go.Figure()
@@ -337,7 +341,7 @@ def sweep_figure(rows: list[dict[str, Any]], name: str, *, label: str | None = N
     for handshake in HANDSHAKES:
         mine = [r for r in rows if r["handshake"] == handshake]
         fig.add_trace(go.Scatter(
-            x=[r[name] for r in mine], y=[max(r["seconds_per_100"], 0.01) for r in mine],
+            x=[r[name] for r in mine], y=[r["seconds_per_100"] or None for r in mine],
             mode="lines+markers", name=handshake + (" (NOT TCP)" if handshake == "two-way" else
                                                     " (TCP)"),
             line=dict(color=colours[handshake]),
@@ -348,4 +352,25 @@ def sweep_figure(rows: list[dict[str, Any]], name: str, *, label: str | None = N
         title="What late SYN copies cost the server",
         xaxis_title=label or name, yaxis_title="server-seconds held per 100 connections",
         yaxis_type="log", height=380, margin=dict(l=70, r=20, t=60, b=50))
+    return fig
+
+
+def compare_figure(results: dict[str, StaleResult]) -> go.Figure:
+    """Two bars: server-seconds held for unwanted connections per 100 connections (log scale)."""
+    import plotly.graph_objects as go
+
+    names = [h for h in HANDSHAKES if h in results]
+    labels = [h + (" (NOT TCP)" if h == "two-way" else " (TCP)") for h in names]
+    values = [results[h].seconds_per_100 for h in names]
+    text = [f"{results[h].unwanted} unwanted, {results[h].seconds:.0f} s held" for h in names]
+    fig = go.Figure(go.Bar(
+        x=labels, y=[max(v, 0.01) for v in values], text=text, textposition="outside",
+        marker_color=["#b2182b" if h == "two-way" else "#2166ac" for h in names],
+        hovertemplate="%{y:.1f} s per 100 connections<extra></extra>"))
+    runs = results[names[0]].runs if names else 0
+    top = max([*values, 1.0])
+    fig.update_layout(
+        title=f"Server time held for connections nobody wanted ({runs} connections each)",
+        yaxis_title="server-seconds per 100 connections", yaxis_type="log",
+        yaxis_range=[-2, math.log10(top) + 1], height=360, margin=dict(l=70, r=20, t=60, b=40))
     return fig
