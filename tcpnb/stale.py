@@ -374,3 +374,82 @@ def compare_figure(results: dict[str, StaleResult]) -> go.Figure:
         yaxis_title="server-seconds per 100 connections", yaxis_type="log",
         yaxis_range=[-2, math.log10(top) + 1], height=360, margin=dict(l=70, r=20, t=60, b=40))
     return fig
+
+
+# --------------------------------------------------------------------- panels
+class FigurePanel:
+    """Sliders that redraw one figure in place: ``draw(**values) -> go.Figure``.
+
+    The figure goes into one ipywidgets ``Output`` through
+    :func:`tcpnb.widgets.mimebundle`, so it renders in JupyterLab and on Colab
+    like the course's scenario panels.  ``update(**values)`` does from Python
+    what moving the sliders does.
+    """
+
+    def __init__(self, draw: Any, sliders: dict[str, tuple[str, float, float, float]],
+                 values: dict[str, float]) -> None:
+        import ipywidgets as w
+
+        self.draw = draw
+        self.controls = {}
+        for name, (label, low, high, step) in sliders.items():
+            kind = w.IntSlider if all(float(v).is_integer() for v in (low, high, step)) \
+                else w.FloatSlider
+            control = kind(value=values[name], min=low, max=high, step=step, description=label,
+                           continuous_update=False, style={"description_width": "130px"},
+                           layout=w.Layout(width="380px"))
+            control.observe(lambda _: self.redraw(), names="value")
+            self.controls[name] = control
+        self.output = w.Output(layout=w.Layout(min_height="300px"))
+        self.figure: go.Figure | None = None
+        self.redraw()
+        self.widget = w.VBox([w.HBox(list(self.controls.values())), self.output])
+
+    @property
+    def values(self) -> dict[str, float]:
+        """The sliders' current values."""
+        return {name: control.value for name, control in self.controls.items()}
+
+    def redraw(self) -> None:
+        """Draw the figure for the current values and show it in place of the last one."""
+        from .widgets import mimebundle
+
+        self.figure = self.draw(**self.values)
+        self.output.outputs = ({"output_type": "display_data", "metadata": {},
+                                "data": mimebundle(self.figure)},)
+
+    def update(self, **values: float) -> None:
+        """Set sliders by name (each redraws)."""
+        for name, value in values.items():
+            if name not in self.controls:
+                raise UsageError(f"{name}: no such slider; this panel has "
+                                 + ", ".join(self.controls))
+            self.controls[name].value = value
+
+    def _ipython_display_(self) -> None:
+        from IPython.display import display
+
+        display(self.widget)  # type: ignore[no-untyped-call]
+
+
+def waste_panel(runs: int = 100, **start: float) -> FigurePanel:
+    """Sliders for delay, loss and duplicate rate over :func:`compare` and :func:`compare_figure`."""
+    values = {"delay": 0.1, "loss": 0.0, "duplicate": 0.1, **start}
+
+    def draw(delay: float, loss: float, duplicate: float) -> go.Figure:
+        return compare_figure(compare(runs, delay=delay, loss=loss, duplicate=duplicate))
+
+    return FigurePanel(draw, {"delay": ("delay (s)", 0.001, 0.3, 0.001),
+                              "loss": ("loss", 0.0, 0.3, 0.05),
+                              "duplicate": ("late copies", 0.0, 0.3, 0.05)}, values)
+
+
+def window_panel(**start: float) -> FigurePanel:
+    """Sliders for the gap between two connections and the bytes sent before the old segment."""
+    values = {"gap": 1.0, "sent_before": 1, **start}
+
+    def draw(gap: float, sent_before: int) -> go.Figure:
+        return window_figure(gap, old_offset=int(sent_before))
+
+    return FigurePanel(draw, {"gap": ("gap (s)", 0.0, 6.0, 0.05),
+                              "sent_before": ("bytes sent before", 1, 2_000_001, 50_000)}, values)

@@ -141,3 +141,23 @@ def test_compare_figure() -> None:
     assert "unwanted" in bar.text[0] and fig.layout.yaxis.type == "log"
     empty = stale.compare_figure(stale.compare(5, duplicate=0.0))
     assert list(empty.data[0].y) == [0.01, 0.01]
+
+
+def test_waste_panel_redraws_when_a_slider_moves() -> None:
+    panel = stale.waste_panel(runs=10, duplicate=0.2)
+    first = panel.figure
+    assert panel.values == {"delay": 0.1, "loss": 0.0, "duplicate": 0.2}
+    (shown,) = panel.output.outputs
+    assert "application/vnd.plotly.v1+json" in shown["data"]
+    panel.update(duplicate=0.0)
+    assert panel.figure is not first and list(panel.figure.data[0].y) == [0.01, 0.01]
+    with pytest.raises(ValueError, match="no such slider"):
+        panel.update(jitter=0.1)
+
+
+def test_window_panel_moves_the_window() -> None:
+    panel = stale.window_panel()
+    assert "clock: outside" in panel.figure.layout.title.text
+    panel.update(gap=3.9, sent_before=1_000_001)
+    assert "clock: inside" in panel.figure.layout.title.text
+    assert isinstance(panel.controls["sent_before"].value, int)
