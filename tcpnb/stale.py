@@ -315,15 +315,21 @@ def window_figure(gap: float = 1.0, **kwargs: Any) -> go.Figure:
         fig.add_trace(go.Scatter(
             y=[f"{check.isn} ISN"], x=[old + check.old_length / 2], mode="markers+text",
             marker=dict(symbol="diamond", size=14, color=colour), name="old segment",
-            showlegend=row == 0, textposition="top center",
+            showlegend=False, textposition="top right",
             text=["inside: taken as new data" if check.inside else "outside: dropped"],
             textfont=dict(color=colour),
             hovertemplate=f"old segment SEQ={check.old_seq}, {check.old_length} bytes"
                           "<extra></extra>"))
     verdicts = " / ".join(f"{c.isn}: {'inside' if c.inside else 'outside'}" for c in checks)
+    ends = [x for c in checks for x in (seq_diff(c.rcv_nxt, c.old_isn),
+                                        seq_diff(c.rcv_nxt, c.old_isn) + c.window,
+                                        seq_diff(c.old_seq, c.old_isn) + c.old_length)]
+    low, high = min(0, *ends), max(ends)
+    pad = 0.08 * (high - low or 1)
     fig.update_layout(
         title=f"New connection {gap:g} s after the old one ({verdicts})",
         xaxis_title="sequence number - first ISN", barmode="overlay", height=300,
+        xaxis_range=[low - pad, high + 2.5 * pad],
         margin=dict(l=90, r=20, t=60, b=50), legend=dict(orientation="h", y=-0.35))
     fig.update_yaxes(autorange="reversed")
     return fig
