@@ -70,8 +70,8 @@ def _version() -> str:
         return "(source tree)"
 
 
-def setup() -> str:
-    """Prepare this kernel for the course; print and return one line saying what was done."""
+def setup() -> None:
+    """Prepare this kernel for the course and print one line saying what was done."""
     if not in_colab():
         line = f"tcpnb {_version()}: not on Colab, nothing to set up."
     else:
@@ -83,4 +83,3 @@ def setup() -> str:
             line += (" Upgraded after import (" + ", ".join(stale) + "): choose Runtime > "
                      "Restart session, then run this cell again.")
     print(line)
-    return line

@@ -3,7 +3,7 @@
 Starts JupyterLab on a free loopback port (config, runtime and settings in a temp dir), opens
 a copy of the three-way-open notebook in Debian's Chromium (``/usr/bin/chromium``, driven by
 Playwright for Python; never a browser that a tool downloads), runs all cells, moves the delay
-slider of the first control panel with the arrow keys and checks, from the plotly figure's
+slider of the first control panel (a `widgets.explore(...)` call) with the arrow keys and checks, from the plotly figure's
 data in the page, that the figure now shows what the simulator says it should at the new delay.
 Screenshots go to ``test-artifacts/browser/``.
 
@@ -12,6 +12,8 @@ In CI (``CI=true``) a missing Chromium or Playwright fails the test; elsewhere i
 
 from __future__ import annotations
 
+import ast
+import http.cookiejar
 import json
 import os
 import re
@@ -28,7 +30,7 @@ from typing import Any
 
 import pytest
 
-from tcpnb import scenarios
+from tcpnb import widgets
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOK = ROOT / "notebooks" / "01_three_way_open.ipynb"
@@ -37,7 +39,6 @@ ARTIFACTS = ROOT / "test-artifacts" / "browser"
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-SLIDER_KWARGS = {"delay": "delay", "jitter": "jitter", "loss": "loss", "seed": "seed", "msl": "msl"}
 ARROW_PRESSES = 2
 
 
@@ -92,6 +93,7 @@ def lab(tmp_path: Path) -> Iterator[tuple[str, Path]]:
             start_new_session=True)
     try:
         _wait_for_server(f"http://127.0.0.1:{port}/api/status", server, log)
+        _start_kernel(f"http://127.0.0.1:{port}", f"notebooks/{notebook.name}")
         yield f"http://127.0.0.1:{port}/lab/tree/notebooks/{notebook.name}", log
     finally:
         _stop(server)
@@ -108,6 +110,22 @@ def _wait_for_server(url: str, server: subprocess.Popen[bytes], log: Path) -> No
         except OSError:
             time.sleep(0.2)
     pytest.fail(f"JupyterLab did not answer at {url} within 30 s:\n{_tail(log)}")
+
+
+def _start_kernel(base: str, path: str) -> None:
+    """Start the notebook's session (python3) through the REST API, before the page opens.
+
+    Otherwise Lab now and then opens the notebook before it has read the kernel list and
+    asks which kernel to start, in a dialog that can cut a Run All short.
+    """
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    opener.open(f"{base}/lab", timeout=30).read()  # sets the _xsrf cookie that POST must echo
+    xsrf = next(c.value for c in jar if c.name == "_xsrf")
+    body = {"path": path, "type": "notebook", "name": "", "kernel": {"name": "python3"}}
+    request = urllib.request.Request(f"{base}/api/sessions", json.dumps(body).encode(), method="POST",
+                                     headers={"Content-Type": "application/json", "X-XSRFToken": xsrf})
+    opener.open(request, timeout=30).read()
 
 
 def _stop(server: subprocess.Popen[bytes]) -> None:
@@ -141,7 +159,7 @@ CELLS_JS = """() => [...document.querySelectorAll('.jp-Notebook .jp-CodeCell')].
     prompt: (cell.querySelector('.jp-InputPrompt') || {}).textContent || '',
     outputs: [...cell.querySelectorAll('.jp-OutputArea-output')].map(o => o.textContent)}))"""
 
-# Mark the first output area holding both a delay slider and a plotly figure.
+# Mark the first output area holding both a delay slider and a plotly figure; return its cell's code.
 FIND_PANEL_JS = """() => {
     for (const area of document.querySelectorAll('.jp-Notebook .jp-OutputArea')) {
         const slider = [...area.querySelectorAll('.widget-slider')].find(
@@ -149,12 +167,13 @@ FIND_PANEL_JS = """() => {
         if (slider && area.querySelector('.js-plotly-plot')) {
             area.setAttribute('data-browser-test', 'panel');
             slider.setAttribute('data-browser-test', 'delay');
-            return true;
+            const cell = area.closest('.jp-CodeCell');
+            return [...cell.querySelectorAll('.jp-InputArea .cm-line')].map(l => l.textContent).join('\\n');
         }
     }
-    return false; }"""
+    return null; }"""
 
-# The panel's sliders (label -> readout) and its figure's data, as plain JSON.
+# The panel's controls (label -> readout or chosen button) and its figure's traces, as plain JSON.
 READ_PANEL_JS = """() => {
     const area = document.querySelector('[data-browser-test="panel"]');
     const plain = v => ArrayBuffer.isView(v) ? Array.from(v)
@@ -162,13 +181,15 @@ READ_PANEL_JS = """() => {
         : (v && typeof v === 'object') ? Object.fromEntries(Object.entries(v)
             .filter(([k]) => !k.startsWith('_')).map(([k, x]) => [k, plain(x)]))
         : v;
-    const sliders = Object.fromEntries([...area.querySelectorAll('.widget-slider')].map(s => [
-        (s.querySelector('.widget-label') || {}).textContent || '',
-        (s.querySelector('.widget-readout') || {}).textContent || '']));
+    const label = w => (w.querySelector('.widget-label') || {}).textContent || '';
+    const controls = Object.fromEntries([
+        ...[...area.querySelectorAll('.widget-slider')].map(s => [label(s),
+            (s.querySelector('.widget-readout') || {}).textContent || '']),
+        ...[...area.querySelectorAll('.widget-toggle-buttons')].map(t => [label(t),
+            (t.querySelector('.mod-active') || {}).textContent || ''])]);
     const gd = area.querySelector('.js-plotly-plot');
-    const L = gd.layout || {};
-    return {sliders, data: plain(gd.data || []), layout: plain({title: L.title,
-        xaxis: L.xaxis, yaxis: L.yaxis, annotations: L.annotations, shapes: L.shapes})};
+    return {controls, traces: (gd.data || []).map(t => plain({x: t.x, y: t.y})),
+            title: ((gd.layout || {}).title || {}).text || ''};
 }"""
 
 
@@ -209,66 +230,50 @@ def _finished(page: Any) -> list[dict[str, Any]] | None:
 
 
 # --------------------------------------------------------------- what the model says
-def _numbers(value: Any) -> list[float]:
-    if isinstance(value, bool):
-        return []
-    if isinstance(value, (int, float)):
-        return [float(value)]
-    if isinstance(value, list):
-        return [n for v in value for n in _numbers(v)]
-    return []
+LABELS = {label: name for name, (label, *_range) in widgets.SLIDERS.items()}
 
 
-def _axis_title(layout: dict[str, Any], axis: str) -> str:
-    title = (layout.get(axis) or {}).get("title") or {}
-    return str(title.get("text", "") if isinstance(title, dict) else title)
+def explore_call(source: str) -> tuple[str, dict[str, Any]]:
+    """The scenario and keywords of the ``explore("name", key=value, ...)`` call in ``source``."""
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Call) and getattr(node.func, "attr", getattr(node.func, "id", "")) \
+                == "explore" and node.args and isinstance(node.args[0], ast.Constant):
+            return node.args[0].value, {k.arg: ast.literal_eval(k.value) for k in node.keywords
+                                        if k.arg is not None}
+    pytest.fail("the first panel with a delay slider must be a literal `widgets.explore(\"scenario\", "
+                f"key=value, ...)` call (notebooks/CONVENTIONS.md), so the test knows its model; "
+                f"its cell reads:\n{source}")
 
 
-def figure_times(panel: dict[str, Any]) -> set[float]:
-    """Every value on the figure's time axis (traces, annotations, shapes), in seconds."""
-    layout = panel["layout"]
-    axis = "y" if re.search(r"time|\bt\b", _axis_title(layout, "yaxis"), re.I) else "x"
-    scale = 1e-3 if re.search(r"\bms\b", _axis_title(layout, axis + "axis")) else 1.0
-    values = [n for trace in panel["data"] for n in _numbers(trace.get(axis, []))]
-    for note in layout.get("annotations") or []:
-        values += _numbers([note.get(axis), note.get("a" + axis)])
-    for shape in layout.get("shapes") or []:
-        values += _numbers([shape.get(axis + "0"), shape.get(axis + "1")])
-    return {round(v * scale, 6) for v in values}
+def settings(panel: dict[str, Any]) -> dict[str, Any]:
+    """The panel's control values as explore() keywords ("delay (s)": "0.12" -> delay=0.12)."""
+    values: dict[str, Any] = {}
+    for label, shown in panel["controls"].items():
+        if label == "profile":
+            values["profile"] = shown.strip().lower()
+        elif label in LABELS and re.fullmatch(r"-?\d+(\.\d*)?", shown.strip()):
+            values[LABELS[label]] = int(shown) if LABELS[label] == "seed" else float(shown)
+    return values
 
 
-def slider_settings(panel: dict[str, Any]) -> dict[str, float]:
-    """Scenario keywords read from the panel's sliders ("one-way delay (ms)" -> delay in s)."""
-    settings = {}
-    for label, readout in panel["sliders"].items():
-        key = next((k for word, k in SLIDER_KWARGS.items() if word in label.lower()), None)
-        number = re.match(r"\s*(-?\d+(?:\.\d*)?)", readout)
-        if key and number:
-            value = float(number.group(1)) * (1e-3 if re.search(r"\bms\b", label + readout) else 1)
-            settings[key] = int(value) if key == "seed" else value
-    return settings
+def _rounded(values: Any) -> list[float | None]:
+    return [None if v is None else round(float(v), 6) for v in (values or [])]
 
 
-def model_times(name: str, settings: dict[str, float]) -> set[float] | None:
-    """Send and arrival times of every delivered segment of scenario ``name``, or None if it refuses."""
-    try:
-        trace = scenarios.run(name, **settings)
-    except Exception:  # a scenario that takes other keywords is simply not a candidate
-        return None
-    return {round(t, 6) for x in trace.transmissions if x.arrived_at is not None
-            for t in (x.sent_at, x.arrived_at)}
+def traces(figure: list[dict[str, Any]]) -> list[tuple[list[float | None], list[float | None]]]:
+    """Each trace's x and y, rounded: what the reader sees drawn."""
+    return [(_rounded(t.get("x")), _rounded(t.get("y"))) for t in figure]
 
 
-def matching_scenarios(panel: dict[str, Any]) -> list[str]:
-    """The scenarios whose run at the panel's settings the figure shows, every delivered segment.
+def model_traces(scenario: str, call: dict[str, Any], now: dict[str, Any]) -> list[Any]:
+    """The traces tcpnb draws for ``scenario`` with the panel's controls set as ``now``."""
+    panel = widgets.explore(scenario, **call)
+    panel.update(**{k: v for k, v in now.items() if k in panel.controls})
+    return traces(panel.figure.to_plotly_json()["data"])
 
-    A short run (say, "refused": two segments) can hide inside a longer one's times, so only
-    the runs that explain the most of the figure count.
-    """
-    shown, settings = figure_times(panel), slider_settings(panel)
-    found = {name: len(times) for name in scenarios.SCENARIOS
-             if (times := model_times(name, settings)) and times <= shown}
-    return [name for name, n in found.items() if n == max(found.values())]
+
+def max_time(figure: list[Any]) -> float:
+    return max(v for _x, y in figure for v in y if v is not None)
 
 
 # --------------------------------------------------------------- the test
@@ -292,15 +297,16 @@ def test_moving_the_delay_slider_redraws_the_ladder_as_the_model_says(
                                    timeout=60_000)
             _run_all(page)
             _poll(lambda: _finished(page), 60, "every code cell to finish")
-            _poll(lambda: page.evaluate(FIND_PANEL_JS), 20,
-                  "a control panel with a 'delay' slider and a plotly figure")
+            source = _poll(lambda: page.evaluate(FIND_PANEL_JS), 20,
+                           "a control panel with a 'delay' slider and a plotly figure")
+            scenario, call = explore_call(source)
             panel = page.locator('[data-browser-test="panel"]')
             panel.scroll_into_view_if_needed()
             before = _poll(lambda: page.evaluate(READ_PANEL_JS), 10, "the figure's data")
-            assert "delay" in slider_settings(before), f"no delay readout in {before['sliders']}"
-            candidates = matching_scenarios(before)
-            assert candidates, (f"the figure does not show any scenario run at the panel's settings "
-                                f"{slider_settings(before)}; times shown: {sorted(figure_times(before))}")
+            start = settings(before)
+            assert "delay" in start, f"no delay readout among the controls {before['controls']}"
+            assert traces(before["traces"]) == model_traces(scenario, call, start), (
+                f"before any change the figure is not {scenario} at {start}")
             panel.screenshot(path=str(ARTIFACTS / "before.png"))
 
             page.locator('[data-browser-test="delay"] .noUi-handle').focus()
@@ -309,13 +315,11 @@ def test_moving_the_delay_slider_redraws_the_ladder_as_the_model_says(
 
             def redrawn() -> dict[str, Any] | None:
                 now = page.evaluate(READ_PANEL_JS)
-                moved = slider_settings(now).get("delay", 0) > slider_settings(before)["delay"]
-                changed = now["data"] != before["data"]
-                return now if moved and changed and any(
-                    (t := model_times(name, slider_settings(now))) and t <= figure_times(now)
-                    for name in candidates) else None
+                moved = settings(now).get("delay", 0) > start["delay"]
+                return now if moved and traces(now["traces"]) == model_traces(
+                    scenario, call, settings(now)) else None
 
-            after = _poll(redrawn, 15, "the figure to show the model's run at the new delay")
+            after = _poll(redrawn, 15, f"the figure to show {scenario} at the new delay")
             page.wait_for_timeout(300)  # let the last frame paint before the screenshot
             panel.screenshot(path=str(ARTIFACTS / "after.png"))
             page.screenshot(path=str(ARTIFACTS / "page.png"))
@@ -326,9 +330,12 @@ def test_moving_the_delay_slider_redraws_the_ladder_as_the_model_says(
         finally:
             browser.close()
     elapsed = time.monotonic() - started
-    d0, d1 = slider_settings(before)["delay"], slider_settings(after)["delay"]
-    assert d1 > d0
-    assert max(figure_times(after)) > max(figure_times(before)), "a longer delay must end later"
+    end = settings(after)
+    assert end["delay"] > start["delay"]
+    assert traces(after["traces"]) != traces(before["traces"])
+    assert max_time(traces(after["traces"])) > max_time(traces(before["traces"])), \
+        "a longer delay must end later"
     with capsys.disabled():
-        print(f"browser test: delay {d0} -> {d1} s, figure matches {candidates[0]}; "
-              f"browser part {elapsed:.1f} s; screenshots in {ARTIFACTS.relative_to(ROOT)}/")
+        print(f"browser test: {scenario} {call}: delay {start['delay']} -> {end['delay']} s, "
+              f"figure = model before and after; title now {after['title']!r}; browser part "
+              f"{elapsed:.1f} s; screenshots in {ARTIFACTS.relative_to(ROOT)}/")
