@@ -2,6 +2,7 @@
 
     python tools/sync_notebooks.py            # update notebooks/NN_*.ipynb in place
     python tools/sync_notebooks.py --check    # change nothing; exit 1 if any notebook is out of sync
+    python tools/sync_notebooks.py --table    # print the README's table of notebooks and badges
 
 The course is every ``notebooks/NN_*.ipynb``, in the order of NN.  For each one this
 writes, replacing what an earlier run wrote (cells with ``metadata.tcpnb.generated``):
@@ -154,11 +155,25 @@ def sync_all(notebooks: Path, root: Path = ROOT, check: bool = False) -> list[Pa
     return changed
 
 
+def table(notebooks: Path, root: Path = ROOT) -> str:
+    """A markdown table of the course for the README: one row per notebook, with its badges."""
+    repo, rows = repository(root), ["| | Notebook | Open it in |", "|---|---|---|"]
+    for path in course(notebooks):
+        relpath = f"notebooks/{path.name}"
+        rows.append(f"| {path.name[:2]} | [{title(nbformat.read(path, as_version=4), path.stem)}]"
+                    f"({relpath}) | {badges(repo, relpath)} |")
+    return "\n".join(rows)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--check", action="store_true", help="change nothing; exit 1 if out of sync")
+    parser.add_argument("--table", action="store_true", help="print the README's table of notebooks")
     parser.add_argument("--notebooks", type=Path, default=ROOT / "notebooks", help="folder (default: notebooks/)")
     args = parser.parse_args(argv)
+    if args.table:
+        print(table(args.notebooks))
+        return 0
     changed = sync_all(args.notebooks, check=args.check)
     for path in changed:
         print(("out of sync: " if args.check else "updated: ") + str(path))

@@ -1,0 +1,159 @@
+"""The offline HTML edition and the lecture slides build, and the edition reads offline.
+
+Builds the course (notebooks/NN_*.ipynb; the fixture course while there is none) into a temp
+dir with tools/build.py, then opens every page in headless Chromium with every request that is
+not a local file refused, and checks that each plotly figure drew and that solutions are folded.
+Screenshots go to test-artifacts/html/.  Without Chromium the browser part fails in CI and
+skips elsewhere (see test_browser.py); the build itself always runs.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import nbformat
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tools"))
+import static_edition  # noqa: E402
+import sync_notebooks as sync  # noqa: E402
+
+# tools/build.py, loaded by path: "build" is also the name of a PyPI package.
+_spec = importlib.util.spec_from_file_location("tcpnb_tools_build", ROOT / "tools" / "build.py")
+build = sys.modules[_spec.name] = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(build)  # type: ignore[union-attr]
+
+from .test_browser import CHROMIUM, CHROMIUM_ARGS, _require_browser  # noqa: E402
+
+COURSE = ROOT / "notebooks" if sync.course(ROOT / "notebooks") else ROOT / "tests/fixtures/course"
+ARTIFACTS = ROOT / "test-artifacts" / "html"
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """Execute the course once; build the learner and instructor editions and the slides."""
+    out = tmp_path_factory.mktemp("build")
+    timings = {}
+    started = time.perf_counter()
+    books = [build.execute(path) for path in sync.course(COURSE)]
+    timings["execute"] = time.perf_counter() - started
+    for name, make in [("html", lambda: build.build_html(books, out / "html")),
+                       ("instructor", lambda: build.build_html(books, out / "instructor", True)),
+                       ("slides", lambda: build.build_slides(books, out / "slides"))]:
+        started = time.perf_counter()
+        make()
+        timings[name] = time.perf_counter() - started
+    sizes = {name: build.Report().bytes(out / name) for name in ("html", "instructor", "slides")}
+    print(f"\nbuilds of {COURSE.relative_to(ROOT)}: "
+          + ", ".join(f"{k} {v:.1f} s" for k, v in timings.items()) + "; "
+          + ", ".join(f"{k} {v / 1e6:.1f} MB" for k, v in sizes.items()), file=sys.__stdout__)
+    return {"out": out, "books": books}
+
+
+def _pages(folder: Path) -> list[Path]:
+    return sorted(folder.glob("[0-9][0-9]_*.html"))
+
+
+def test_every_notebook_has_a_page_and_the_index_lists_them_in_course_order(built: dict[str, Any]) -> None:
+    for edition in ("html", "instructor", "slides"):
+        folder = built["out"] / edition
+        names = [p.with_suffix(".html").name for p in sync.course(COURSE)]
+        assert [p.name for p in _pages(folder)] == names
+        index = (folder / "index.html").read_text()
+        assert re.findall(r'href="(\d\d_\w+\.html)"', index) == names
+        assert (folder / "plotly.min.js").stat().st_size > 1_000_000
+
+
+def test_pages_load_nothing_from_the_network(built: dict[str, Any]) -> None:
+    for page in _pages(built["out"] / "html") + [built["out"] / "html" / "index.html"]:
+        text = page.read_text()
+        assert not re.search(r'<script[^>]+src="(https?:)?//', text), page.name
+        assert not re.search(r'<link[^>]+href="(https?:)?//', text), page.name
+        assert "application/vnd.jupyter.widget" not in text, f"{page.name}: a widget left live"
+        assert "Plotly.newPlot" in text or "js-plotly-plot" not in text
+
+
+def test_slides_leave_out_solutions_and_generated_cells(built: dict[str, Any]) -> None:
+    for book in built["books"]:
+        kept = build.slide_cells(book.nb).cells
+        assert not any(sync.SOLUTION_TAGS & set(c.metadata.get("tags", [])) for c in kept)
+        assert not any(c.metadata.get("tcpnb") for c in kept)
+    for deck in _pages(built["out"] / "slides"):
+        assert deck.read_text().count("<section") >= 1, deck.name
+
+
+def test_the_instructor_edition_shows_solutions_and_the_learner_edition_folds_them(
+        built: dict[str, Any]) -> None:
+    assert "celltag_solution" in (built["out"] / "html" / "tcpnb.js").read_text()
+    assert "celltag_solution" not in (built["out"] / "instructor" / "tcpnb.js").read_text()
+
+
+def test_a_ladder_figure_gets_its_text_ladder_beside_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    import ipywidgets
+
+    import tcpnb.ladder
+    from tcpnb import scenarios
+
+    monkeypatch.setattr(ipywidgets.Widget, "_repr_mimebundle_", ipywidgets.Widget._repr_mimebundle_)
+    monkeypatch.setattr(tcpnb.ladder, "ladder", tcpnb.ladder.ladder)
+    static_edition.install()
+    trace = scenarios.three_way_handshake()
+    page = static_edition.figure_html(tcpnb.ladder.ladder(trace).to_plotly_json())
+    assert 'role="img" aria-label="Connection established' in page
+    assert "<summary>Text version</summary>" in page
+    assert "&lt;SEQ=100&gt;&lt;CTL=SYN&gt;" in page
+    assert "</script>" not in page.split("<script>", 1)[1].rsplit("</script>", 1)[0]
+
+
+def test_a_control_panel_is_shown_at_its_starting_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    import ipywidgets
+
+    monkeypatch.setattr(ipywidgets.Widget, "_repr_mimebundle_", ipywidgets.Widget._repr_mimebundle_)
+    static_edition.install()
+    slider = ipywidgets.FloatSlider(value=0.25, description="delay (s)")
+    bundle = ipywidgets.VBox([slider, ipywidgets.HTML("<b>outcome</b>")])._repr_mimebundle_()
+    assert "delay (s) = 0.25" in bundle["text/html"]
+    assert "<b>outcome</b>" in bundle["text/html"]
+    assert "application/vnd.jupyter.widget-view+json" in bundle
+
+
+def test_the_offline_edition_reads_offline_in_chromium(built: dict[str, Any]) -> None:
+    _require_browser()
+    from playwright.sync_api import sync_playwright
+
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    refused: list[str] = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1300, "height": 1000})
+        page.route("**/*", lambda route: route.continue_() if route.request.url.startswith("file:")
+                   else (refused.append(route.request.url), route.abort()))
+        try:
+            for path in [built["out"] / "html" / "index.html", *_pages(built["out"] / "html")]:
+                page.goto(path.as_uri())
+                plots = page.locator(".tcpnb-plot").count()
+                page.wait_for_function(
+                    "n => document.querySelectorAll('.tcpnb-plot .main-svg').length >= n", arg=plots)
+                folded = page.evaluate("""() => [...document.querySelectorAll(
+                    '.celltag_solution, .celltag_exercise-solution')].every(
+                    c => [c.closest('details'), c.querySelector('details')].some(
+                        d => d && !d.open))""")
+                assert folded, f"{path.name}: a solution is not folded"
+                page.screenshot(path=str(ARTIFACTS / f"{path.stem}.png"), full_page=True)
+        finally:
+            browser.close()
+    assert not refused, f"the offline edition asked the network for {refused}"
+
+
+def test_slides_and_pages_keep_the_notebook_titles(built: dict[str, Any]) -> None:
+    for book in built["books"]:
+        nb = nbformat.read(book.path, as_version=4)
+        assert book.title == sync.title(nb, book.path.stem)
+        page = (built["out"] / "html" / book.path.with_suffix(".html").name).read_text()
+        assert f"<title>{book.title}" in page.replace("&#39;", "'")
