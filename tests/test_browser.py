@@ -193,15 +193,23 @@ READ_PANEL_JS = """() => {
 }"""
 
 
+def _menu(page: Any, menu: str, item: str) -> None:
+    page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(f"^{menu}$")).click()
+    page.locator(".lm-Menu-itemLabel", has_text=re.compile(f"^{item}$")).click()
+
+
 def _run_all(page: Any) -> None:
-    """Run All Cells from the menu; retry while the notebook is not yet the current widget."""
+    """Run All Cells from the menu; retry while the notebook is not yet the current widget.
+
+    Folded solution cells show no prompt, so first unfold every cell's code.
+    """
     for _ in range(5):
         dialogs = page.locator(".jp-Dialog").all_text_contents()
         if dialogs:
             pytest.fail(f"JupyterLab shows a dialog: {dialogs}")
         page.locator(".jp-Notebook .jp-Cell").first.click()
-        page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(r"^Run$")).click()
-        page.locator(".lm-Menu-itemLabel", has_text=re.compile(r"^Run All Cells$")).click()
+        _menu(page, "View", "Expand All Code")
+        _menu(page, "Run", "Run All Cells")
         started = time.monotonic()
         while time.monotonic() - started < 3:
             if any(c["prompt"] != "[ ]:" for c in page.evaluate(CELLS_JS)):

@@ -36,7 +36,7 @@ ARTIFACTS = ROOT / "test-artifacts" / "html"
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+def built(tmp_path_factory: pytest.TempPathFactory, pytestconfig: pytest.Config) -> dict[str, Any]:
     """Execute the course once; build the learner and instructor editions and the slides."""
     out = tmp_path_factory.mktemp("build")
     timings = {}
@@ -50,9 +50,10 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
         make()
         timings[name] = time.perf_counter() - started
     sizes = {name: build.Report().bytes(out / name) for name in ("html", "instructor", "slides")}
-    print(f"\nbuilds of {COURSE.relative_to(ROOT)}: "
-          + ", ".join(f"{k} {v:.1f} s" for k, v in timings.items()) + "; "
-          + ", ".join(f"{k} {v / 1e6:.1f} MB" for k, v in sizes.items()), file=sys.__stdout__)
+    with pytestconfig.pluginmanager.get_plugin("capturemanager").global_and_fixture_disabled():
+        print(f"\nbuilds of {COURSE.relative_to(ROOT)}: "
+              + ", ".join(f"{k} {v:.1f} s" for k, v in timings.items()) + "; "
+              + ", ".join(f"{k} {v / 1e6:.1f} MB" for k, v in sizes.items()))
     return {"out": out, "books": books}
 
 
@@ -141,8 +142,8 @@ def test_the_offline_edition_reads_offline_in_chromium(built: dict[str, Any]) ->
                 page.wait_for_function(
                     "n => document.querySelectorAll('.tcpnb-plot .main-svg').length >= n", arg=plots)
                 folded = page.evaluate("""() => [...document.querySelectorAll(
-                    '.celltag_solution, .celltag_exercise-solution')].every(
-                    c => [c.closest('details'), c.querySelector('details')].some(
+                    '.celltag_solution, .celltag_exercise-solution')].map(e => e.closest('.jp-Cell'))
+                    .every(c => [c.closest('details'), c.querySelector('details')].some(
                         d => d && !d.open))""")
                 assert folded, f"{path.name}: a solution is not folded"
                 page.screenshot(path=str(ARTIFACTS / f"{path.stem}.png"), full_page=True)

@@ -85,6 +85,13 @@ def widget_html(widget: Any) -> str:
         return f"<p>{html.escape(str(widget.value))}</p>"
     if isinstance(widget, w.Image) and widget.format == "png":
         return f'<img alt="" src="data:image/png;base64,{base64.b64encode(widget.value).decode()}">'
+    if isinstance(widget, (w.RadioButtons, w.Select, w.SelectMultiple)) or (
+            isinstance(widget, (w.ToggleButtons, w.Dropdown)) and widget.value is None):
+        options = "".join(f"<li>{html.escape(str(label))}</li>" for label in widget._options_labels)
+        head = f"<p>{html.escape(widget.description)}</p>" if widget.description else ""
+        return f'<div class="tcpnb-options">{head}<ul>{options}</ul></div>'
+    if isinstance(widget, (w.Text, w.FloatText, w.IntText, w.BoundedFloatText, w.BoundedIntText)):
+        return f'<span class="tcpnb-setting">{html.escape(widget.description)} ______</span>'
     if isinstance(widget, w.ValueWidget) and getattr(widget, "description", ""):
         value = widget.label if hasattr(widget, "label") and widget.label else widget.value
         return (f'<span class="tcpnb-setting">{html.escape(widget.description)} = '
@@ -94,8 +101,8 @@ def widget_html(widget: Any) -> str:
 
 def panel_html(widget: Any) -> str:
     """A displayed widget as the static edition shows it: a note, then the widget."""
-    return ('<div class="tcpnb-panel"><p class="tcpnb-note">A control panel: interactive in '
-            "JupyterLab, Binder or Colab; shown here at its starting settings.</p>"
+    return ('<div class="tcpnb-panel"><p class="tcpnb-note">Interactive in JupyterLab, Binder or '
+            "Colab; shown here as it starts.</p>"
             f"{widget_html(widget)}</div>")
 
 
