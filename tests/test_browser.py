@@ -298,6 +298,9 @@ def test_moving_the_delay_slider_redraws_the_ladder_as_the_model_says(
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": 1280, "height": 1000})
+        received = [0]  # bytes the kernel sent the page: outputs, widget state, figure updates
+        page.on("websocket", lambda ws: ws.on(
+            "framereceived", lambda frame: received.__setitem__(0, received[0] + len(frame))))
         try:
             page.goto(url)
             page.wait_for_selector(".jp-NotebookPanel .jp-Cell", timeout=60_000)
@@ -328,6 +331,10 @@ def test_moving_the_delay_slider_redraws_the_ladder_as_the_model_says(
                     scenario, call, settings(now)) else None
 
             after = _poll(redrawn, 15, f"the figure to show {scenario} at the new delay")
+            handle = page.locator('[data-browser-test="delay"] .noUi-handle')
+            # What a screen reader announces: a focusable slider whose value text follows the keys.
+            assert handle.get_attribute("role") == "slider" and handle.get_attribute("tabindex") == "0"
+            assert float(handle.get_attribute("aria-valuetext") or "nan") == settings(after)["delay"]
             page.wait_for_timeout(300)  # let the last frame paint before the screenshot
             panel.screenshot(path=str(ARTIFACTS / "after.png"))
             page.screenshot(path=str(ARTIFACTS / "page.png"))
@@ -346,4 +353,5 @@ def test_moving_the_delay_slider_redraws_the_ladder_as_the_model_says(
     with capsys.disabled():
         print(f"browser test: {scenario} {call}: delay {start['delay']} -> {end['delay']} s, "
               f"figure = model before and after; title now {after['title']!r}; browser part "
-              f"{elapsed:.1f} s; screenshots in {ARTIFACTS.relative_to(ROOT)}/")
+              f"{elapsed:.1f} s; kernel-to-page messages {received[0] / 1e6:.2f} MB; "
+              f"screenshots in {ARTIFACTS.relative_to(ROOT)}/")
