@@ -81,9 +81,9 @@ def half_closed_name() -> Question:
 def three_segments() -> NumberQuestion:
     """M5: the close is not always four segments."""
     return NumberQuestion(
-        "Linux delays a pure ACK by up to 40 ms, hoping to send it with data. A closes; B's "
-        "application reads the end of the stream and closes 10 ms later. How many segments "
-        "does the whole close take?",
+        "Linux holds back the ACK of a FIN for about 40 ms. A closes; B's application reads "
+        "the end of the stream and closes 10 ms later. How many segments does the whole "
+        "close take?",
         3, unit="segments",
         explanation="B's ACK of A's FIN is still waiting when B's FIN is ready, so they "
                     "travel as one FIN,ACK: FIN, FIN+ACK, ACK.",

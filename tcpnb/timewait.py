@@ -141,6 +141,77 @@ def close(first: str = "A", *, close_after: float = 1.0, peer_close_after: float
     return sim.run()
 
 
+class ClosePanel:
+    """Controls for :func:`close` (who closes first, which segment is lost, the network) and its ladder.
+
+    The figure is replaced in one ``Output`` on each change (no output capture,
+    so it also runs under nbclient and nbval).  ``update(**values)`` does what
+    moving the controls does; ``trace`` is the run shown.
+    """
+
+    def __init__(self, **start: Any) -> None:
+        import ipywidgets as w
+
+        values = {**dict(first="A", lose="first FIN", delay=0.1, loss=0.0, seed=0), **start}
+        style = {"description_width": "90px"}
+        self.controls: dict[str, Any] = {
+            "first": w.ToggleButtons(options=["A", "B"], value=values["first"],
+                                     description="closes first", style=style),
+            "lose": w.Dropdown(options=list(LOSSES), value=values["lose"], description="lose",
+                               style=style),
+            "delay": w.FloatSlider(value=values["delay"], min=0.01, max=0.6, step=0.01,
+                                   description="delay (s)", continuous_update=False, style=style),
+            "loss": w.FloatSlider(value=values["loss"], min=0.0, max=0.5, step=0.05,
+                                  description="random loss", continuous_update=False,
+                                  style=style),
+            "seed": w.IntSlider(value=values["seed"], min=0, max=20, description="seed",
+                                continuous_update=False, style=style),
+        }
+        self.status = w.HTML()
+        self.out = w.Output(layout=w.Layout(min_height="560px"))
+        self.trace: Trace | None = None
+        for control in self.controls.values():
+            control.observe(lambda _: self.redraw(), names="value")
+        self.redraw()
+        boxes = list(self.controls.values())
+        self.widget = w.VBox([w.HBox(boxes[:2]), w.HBox(boxes[2:]), self.status, self.out])
+
+    def redraw(self) -> None:
+        from . import analysis
+        from .ladder import ladder
+        from .widgets import mimebundle
+
+        values = {name: control.value for name, control in self.controls.items()}
+        self.trace = close(values.pop("first"), **values)
+        self.status.value = analysis.summary(self.trace)
+        self.out.outputs = ({"output_type": "display_data", "metadata": {},
+                             "data": mimebundle(ladder(self.trace))},)
+
+    def update(self, **values: Any) -> None:
+        """Set controls by name, then redraw once."""
+        unknown = [name for name in values if name not in self.controls]
+        if unknown:
+            raise UsageError(f"no such control: {', '.join(unknown)}; this panel has "
+                             + ", ".join(self.controls))
+        for control in self.controls.values():
+            control.unobserve_all("value")
+        for name, value in values.items():
+            self.controls[name].value = value
+        for control in self.controls.values():
+            control.observe(lambda _: self.redraw(), names="value")
+        self.redraw()
+
+    def _ipython_display_(self) -> None:
+        from IPython.display import display
+
+        display(self.widget)  # type: ignore[no-untyped-call]
+
+
+def close_panel(**start: Any) -> ClosePanel:
+    """A :class:`ClosePanel`; ``start`` sets first, lose, delay, loss and seed."""
+    return ClosePanel(**start)
+
+
 def time_wait_holders(trace: Trace) -> list[str]:
     """The endpoints that entered TIME-WAIT during the run, in the order they did."""
     names: list[str] = []
@@ -424,8 +495,8 @@ class Panel:
         import ipywidgets as w
 
         self.runs, self.multiples = runs, tuple(multiples)
-        start = dict(delay=0.1, jitter=0.0, loss=0.05, duplicate=0.1, rfc1337=True,
-                     isn="fixed", **setup)
+        start = {**dict(delay=0.1, jitter=0.0, loss=0.05, duplicate=0.1, rfc1337=True,
+                        isn="fixed"), **setup}
         slider = dict(continuous_update=False, style={"description_width": "150px"})
         self.controls: dict[str, Any] = {
             "msl": w.FloatSlider(value=msl, min=2, max=60, step=1, description="MSL (s)",

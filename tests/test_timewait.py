@@ -179,7 +179,7 @@ def test_figure_and_panel_build() -> None:
     fig = tw.figure(points)
     names = [trace.name for trace in fig.data]
     assert names[:2] == [tw.FAILURES["reset"], tw.FAILURES["old_accepted"]]
-    panel = tw.panel(runs=5, multiples=(0.0, 2.0))
+    panel = tw.panel(runs=5, multiples=(0.0, 2.0), loss=0.1)
     assert "Measured" in panel.words.value and len(panel.points) == 2
     panel.update(isn="clock", msl=5.0)
     assert panel.points[0].msl == 5.0 and panel.points[0].old_accepted == 0
@@ -192,3 +192,13 @@ def test_linux_captures_are_found_when_the_data_folder_is_there() -> None:
     capture = tw.linux_capture("time_wait_length")
     assert capture is not None and 59 < capture["findings"]["time_wait_length_min"] < 62
     assert tw.linux_capture("no_such_capture") is None
+
+
+def test_close_panel_redraws_the_run_it_is_asked_for() -> None:
+    panel = tw.close_panel(delay=0.1, lose="first FIN")
+    assert panel.trace is not None and "FIN lost once" in panel.status.value
+    panel.update(first="B", lose="last ACK", delay=0.2)
+    assert tw.time_wait_holders(panel.trace) == ["B"]
+    assert panel.out.outputs[0]["data"]["application/vnd.plotly.v1+json"]["data"]
+    with pytest.raises(ValueError, match="no such control"):
+        panel.update(colour="red")
