@@ -86,7 +86,11 @@ def execute(path: Path) -> Book:
     nb.metadata.pop("widgets", None)  # panels are static now: no widget scripts from a CDN
     for cell in nb.cells:
         if cell.cell_type == "code":
+            cell.execution_count -= 1  # count as if the hook had not run
             cell.outputs = [_static_output(o) for o in cell.outputs]
+            for output in cell.outputs:
+                if output.get("execution_count"):
+                    output.execution_count -= 1
     return Book(path, sync.title(nb, path.stem), nb, time.perf_counter() - started)
 
 
