@@ -34,6 +34,7 @@ import static_edition  # noqa: E402
 import sync_notebooks as sync  # noqa: E402
 
 TEMPLATES = TOOLS / "templates"
+CELL_TIMEOUT = 180  # seconds for one cell; a course cell takes well under one (issue 4: < 20 s a notebook)
 WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
 HOOK = f"import sys; sys.path.insert(0, {str(TOOLS)!r})\nimport static_edition; static_edition.install()"
 
@@ -80,7 +81,7 @@ def execute(path: Path) -> Book:
     started = time.perf_counter()
     nb = nbformat.read(path, as_version=4)
     nb.cells.insert(0, nbformat.v4.new_code_cell(HOOK))
-    NotebookClient(nb, timeout=600, kernel_name="python3",
+    NotebookClient(nb, timeout=CELL_TIMEOUT, kernel_name="python3",
                    resources={"metadata": {"path": str(path.parent)}}).execute()
     del nb.cells[0]
     nb.metadata.pop("widgets", None)  # panels are static now: no widget scripts from a CDN
