@@ -392,6 +392,7 @@ def _trace(packets: Sequence[_Packet], role: dict[Address, str], relative: bool,
     t0 = packets[0].time
     transmissions, options, raw_window = [], {}, {}
     sent_to: dict[Address, int] = {}  # the highest sequence number each side has sent
+    syn_bits: dict[Address, int] = {}  # SYN and ACK bits of each side's last SYN
     for index, p in enumerate(packets):
         flags = _flags(p.flags)
         seq_base = isn[p.src] if relative else 0
@@ -400,7 +401,7 @@ def _trace(packets: Sequence[_Packet], role: dict[Address, str], relative: bool,
         shift = 0 if Flags.SYN in flags else scales.get(p.src, 0)
         segment = Segment((p.seq - seq_base) % SEQ_SPACE, ack, flags, p.payload,
                           p.window << shift, p.src[1], p.dst[1])
-        origin = _origin(p, segment.seg_len, sent_to)
+        origin = _origin(p, segment.seg_len, sent_to, syn_bits)
         t = float(p.time - t0)
         transmissions.append(Transmission(index, t, t, role[p.src], role[p.dst], segment,
                                           Fate.DELIVERED, origin, 0, 2 * index,
@@ -419,13 +420,21 @@ def _trace(packets: Sequence[_Packet], role: dict[Address, str], relative: bool,
                  end_time=transmissions[-1].sent_at, params=params)
 
 
-def _origin(p: _Packet, seg_len: int, sent_to: dict[Address, int]) -> Origin:
-    """RETRANSMISSION if the segment repeats sequence space its sender had already sent."""
+def _origin(p: _Packet, seg_len: int, sent_to: dict[Address, int],
+            syn_bits: dict[Address, int]) -> Origin:
+    """RETRANSMISSION if the segment repeats sequence space its sender had already sent.
+
+    A SYN,ACK after the sender's own SYN (a simultaneous open) repeats the SYN's
+    number but is the answer to the peer's SYN (RFC 9293 Figure 7), not a copy.
+    """
     if not seg_len:
         return Origin.ORIGINAL
     end = p.seq + seg_len
     high = sent_to.get(p.src)
-    if high is not None and (p.seq - high) % SEQ_SPACE >= SEQ_SPACE // 2:
+    answer = p.flags & 0x12 == 0x12 and syn_bits.get(p.src) == 0x02
+    if p.flags & 0x02:
+        syn_bits[p.src] = p.flags & 0x12
+    if high is not None and (p.seq - high) % SEQ_SPACE >= SEQ_SPACE // 2 and not answer:
         return Origin.RETRANSMISSION  # starts below what was already sent
     sent_to[p.src] = end % SEQ_SPACE
     return Origin.ORIGINAL
