@@ -376,7 +376,7 @@ TARGETS: dict[Callable[[], Check], tuple[str, ...]] = {
 NOTEBOOKS: dict[str, tuple[Callable[[], Check], ...]] = {
     "03": (fin_means, after_fin_acked, half_closed_name, three_segments, who_waits,
            simultaneous_states, lost_fin),
-    "04": (time_wait_seconds, two_reasons, random_isn_enough, which_scales, msl_enforced,
-           linger_zero, reuse_options, rst_in_time_wait),
-    "05": (fin_ack_number, last_ack_timer),
+    "04": (time_wait_seconds, msl_enforced, last_ack_timer, two_reasons, random_isn_enough,
+           which_scales, linger_zero, reuse_options, rst_in_time_wait),
+    "05": (fin_ack_number,),
 }

@@ -52,15 +52,15 @@ from __future__ import annotations
 import bisect
 import math
 import random
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from .app import on_state
+from .app import on_received, on_state
 from .errors import UsageError
 from .isn import ClockISN, FixedISN, IsnSource
 from .network import check_number
-from .segment import Flags
+from .segment import Flags, Segment
 from .sim import Simulation
 from .states import State
 from .trace import Trace, Transmission
@@ -229,6 +229,46 @@ def close_segments(trace: Trace) -> list[Transmission]:
     return [t for t in trace.transmissions if t.sent_at >= start]
 
 
+def request_then(ending: str = "close", *, request: int = 100, reply: int = 1000,
+                 **net: Any) -> Trace:
+    """A sends a request and at once ends its side: ``"close"`` (a FIN) or ``"abort"`` (a RST).
+
+    ``"abort"`` is what close() does with SO_LINGER set to a zero timeout (RFC
+    9293 §3.10.5 ABORT).  B answers the request with ``reply`` bytes, then closes.
+    """
+    if ending not in ("close", "abort"):
+        raise UsageError(f"ending must be 'close' or 'abort', got {ending!r}")
+    sim = Simulation(**net)
+    a, b = sim.endpoint("A", isn=99), sim.endpoint("B", isn=299)
+    b.listen()
+    a.connect("B")
+    a.send(request, at=on_state(State.ESTABLISHED))
+    getattr(a, ending)(at=on_state(State.ESTABLISHED, delay=0.001))
+    b.send(reply, at=on_received(request))
+    b.close(at=on_state(State.CLOSE_WAIT, delay=0.001))
+    return sim.run()
+
+
+def assassination(*, rfc1337: bool = False, old_at: float = 5.0, **net: Any) -> Trace:
+    """RFC 1337's Figure 1: an old duplicate reaches A in TIME-WAIT, and B's RST ends TIME-WAIT.
+
+    A closes first (Figure 12); B, closed, no longer listens.  At ``old_at`` an
+    old segment from B, <SEQ=255><ACK=33><CTL=ACK> as in RFC 1337, arrives at A.
+    A answers it with an ACK; B, having no connection, answers that with a RST,
+    which under RFC 9293's rule (§3.10.7.4) ends A's TIME-WAIT.  With
+    ``rfc1337=True`` A ignores the RST (RFC 1337 fix F1).
+    """
+    sim = Simulation(rfc1337=rfc1337, **net)
+    a, b = sim.endpoint("A", isn=99), sim.endpoint("B", isn=299)
+    b.listen()
+    a.connect("B")
+    a.close(at=on_state(State.ESTABLISHED, delay=1.0))
+    b.close(at=on_state(State.CLOSE_WAIT, delay=1.0))
+    sim.inject(Segment(seq=255, ack=33, flags=Flags.ACK), src="B", dst="A",
+               at=check_number("old_at", old_at))
+    return sim.run()
+
+
 # ------------------------------------------------------------------- one run
 def _isn_sources(isn: str) -> tuple[IsnSource, IsnSource]:
     if isn == "fixed":
@@ -361,6 +401,33 @@ def outcome(trace: Trace, closer: str = "A", peer: str = "B") -> Outcome:
         assassinated=time_wait is not None and time_wait.cause == "rcv RST")
 
 
+def entered_time_wait(trace: Trace, closer: str = "A") -> float | None:
+    """When ``closer`` first entered TIME-WAIT, or ``None``."""
+    return next((r.t for r in trace.state_changes
+                 if r.endpoint == closer and r.new is State.TIME_WAIT), None)
+
+
+def born_late(trace: Trace, closer: str = "A") -> list[Transmission]:
+    """Old segments accepted by the new connection that were *sent* after ``closer`` entered TIME-WAIT.
+
+    TIME-WAIT starts when the closer sends its last ACK; a segment sent later
+    (the peer's retransmitted FIN, or a RST answering a late copy) can still
+    live an MSL.  This is what the second MSL of 2 x MSL is there for.
+    """
+    start = entered_time_wait(trace, closer)
+    return [] if start is None else [t for t in old_accepted(trace) if t.sent_at > start]
+
+
+def first_run(wanted: Callable[[Trace], Any], *, seed: int = 0, tries: int = 2000,
+              **setup: Any) -> tuple[int, Trace]:
+    """The first seed from ``seed`` whose :func:`reconnect` run satisfies ``wanted``, and its trace."""
+    for k in range(seed, seed + _check_runs(tries)):
+        trace = reconnect(seed=k, **setup)
+        if wanted(trace):
+            return k, trace
+    raise UsageError(f"no run with seeds {seed} to {seed + tries - 1} is the one wanted")
+
+
 # --------------------------------------------------------------- Monte Carlo
 def wilson(k: int, n: int, z: float = 1.96) -> tuple[float, float]:
     """95 % Wilson score interval for ``k`` successes in ``n`` trials."""
@@ -432,39 +499,52 @@ def threshold(points: Sequence[Rates], failure: str, level: float = 0.0) -> floa
 
 
 # -------------------------------------------------------------------- views
-_COLOURS = {"reset": "#d6604d", "old_accepted": "#4393c3", "assassinated": "#8c6bb1"}
+# Okabe-Ito colours, as in the ladder (tcpnb.palette): vermillion, blue, reddish purple.
+_COLOURS = {"reset": "#D55E00", "old_accepted": "#0072B2", "assassinated": "#CC79A7"}
+_SYMBOLS = {"reset": "circle", "old_accepted": "square", "assassinated": "diamond"}
 
 
-def figure(points: Sequence[Rates], title: str | None = None) -> go.Figure:
-    """Failure rates against TIME-WAIT length (in MSLs), with 95 % intervals."""
+def figure(points: Sequence[Rates], title: str | None = None, height: int = 460) -> go.Figure:
+    """Failure rates against TIME-WAIT length (in MSLs), with 95 % intervals.
+
+    A failure that never happened at any length is left out of the figure.
+    """
     import plotly.graph_objects as go
+
+    from . import palette
 
     fig = go.Figure()
     xs = [r.multiple for r in points]
     for name, label in FAILURES.items():
-        ys = [100 * r.rate(name) for r in points]
+        ys = [r.rate(name) for r in points]
         if name == "assassinated" and not any(ys):
             continue
         low_high = [r.interval(name) for r in points]
         fig.add_trace(go.Scatter(
             x=xs, y=ys, mode="lines+markers", name=label,
-            line=dict(color=_COLOURS[name], dash="dot" if name == "assassinated" else "solid"),
-            error_y=dict(type="data", symmetric=False, thickness=1,
-                         array=[100 * hi - y for (_, hi), y in zip(low_high, ys)],
-                         arrayminus=[y - 100 * lo for (lo, _), y in zip(low_high, ys)]),
-            hovertemplate="TIME-WAIT %{x:.2f} x MSL: %{y:.1f} % of runs<extra>" + label
+            line=dict(color=_COLOURS[name], width=2.5,
+                      dash="dot" if name == "assassinated" else "solid"),
+            marker=dict(symbol=_SYMBOLS[name], size=8),
+            error_y=dict(type="data", symmetric=False, thickness=1.2,
+                         array=[hi - y for (_, hi), y in zip(low_high, ys)],
+                         arrayminus=[y - lo for (lo, _), y in zip(low_high, ys)]),
+            hovertemplate="TIME-WAIT %{x:.2f} x MSL: %{y:.1%} of runs<extra>" + label
                           + "</extra>"))
-    for x, text in ((1.0, "1 x MSL"), (2.0, "2 x MSL (RFC)")):
-        fig.add_vline(x=x, line=dict(color="grey", dash="dash", width=1),
-                      annotation_text=text, annotation_position="top")
+    for x, text in ((1.0, "1 × MSL"), (2.0, "2 × MSL (RFC)")):
+        fig.add_vline(x=x, line=dict(color="#777777", dash="dash", width=1),
+                      annotation_text=text, annotation_position="top left")
     msl = points[0].msl if points else 0.0
     runs = points[0].runs if points else 0
-    fig.update_layout(
-        title=title or f"What goes wrong when A reconnects right after TIME-WAIT "
-                       f"(MSL = {msl:g} s, {runs} runs per point)",
-        xaxis_title="TIME-WAIT length (multiples of the MSL)", yaxis_title="% of runs",
-        yaxis_rangemode="tozero", height=420, margin=dict(l=60, r=20, t=70, b=50),
-        legend=dict(orientation="h", y=-0.22))
+    layout = palette.base_layout(
+        title or f"What goes wrong when A reconnects right after TIME-WAIT "
+                 f"(MSL = {msl:g} s, {runs} runs per point)", height)
+    layout.update(
+        xaxis=dict(title="TIME-WAIT length (multiples of the MSL)", showgrid=True,
+                   gridcolor="#eeeeee", range=[-0.05, max(xs + [2.0]) + 0.1]),
+        yaxis=dict(title="share of runs", tickformat=".0%", rangemode="tozero", showgrid=True,
+                   gridcolor="#eeeeee"),
+        legend=dict(orientation="h", y=-0.2, x=0), margin=dict(l=70, r=30, t=70, b=40))
+    fig.update_layout(**layout)
     return fig
 
 

@@ -202,3 +202,34 @@ def test_close_panel_redraws_the_run_it_is_asked_for() -> None:
     assert panel.out.outputs[0]["data"]["application/vnd.plotly.v1+json"]["data"]
     with pytest.raises(ValueError, match="no such control"):
         panel.update(colour="red")
+
+
+def test_assassination_reproduces_rfc_1337_figure_1() -> None:
+    from tcpnb import review
+
+    killed = tw.assassination()
+    assert review.rfc_rows(killed, since=4.0) == [
+        ("B", "<SEQ=255><ACK=33><CTL=ACK>", "CLOSED", "TIME-WAIT"),
+        ("A", "<SEQ=101><ACK=301><CTL=ACK>", "TIME-WAIT", "CLOSED"),
+        ("B", "<SEQ=301><CTL=RST>", "CLOSED", "CLOSED")]
+    end = [r for r in killed.state_changes if r.endpoint == "A"][-1]
+    assert (end.old, end.new, end.cause, round(end.t, 3)) == (State.TIME_WAIT, State.CLOSED,
+                                                              "rcv RST", 5.2)
+    kept = tw.assassination(rfc1337=True)
+    assert [r.cause for r in kept.state_changes if r.old is State.TIME_WAIT] == ["Timeout=2MSL"]
+
+
+def test_request_then_abort_loses_the_reply_and_resets_the_peer() -> None:
+    closed, aborted = tw.request_then("close"), tw.request_then("abort")
+    assert len(closed.received("A")) == 1000 and tw.time_wait_holders(closed) == ["A"]
+    assert aborted.received("A") == b"" and "error: connection reset" in aborted.messages("B")
+    with pytest.raises(ValueError, match="ending must be"):
+        tw.request_then("shutdown")
+
+
+def test_born_late_finds_a_segment_sent_after_time_wait_began() -> None:
+    seed, trace = tw.first_run(tw.born_late, time_wait=12.5, rfc1337=True)
+    start = tw.entered_time_wait(trace)
+    assert start is not None and all(t.sent_at > start for t in tw.born_late(trace))
+    with pytest.raises(ValueError, match="no run"):
+        tw.first_run(lambda _: False, tries=3, time_wait=0.0)
