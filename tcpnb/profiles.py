@@ -108,8 +108,9 @@ def _check_field(key: str, value: Any) -> None:
 
 
 #: The standards.  RTO per RFC 6298; retry limits per RFC 1122 §4.2.3.5, which asks
-#: that a SYN be retried for at least 3 minutes (7 retransmissions at 1, 2, 4, ... s
-#: give up after 255 s) and data for at least 100 s (6 retransmissions: 127 s).
+#: that a SYN be retried for at least 3 minutes and data for at least 100 s.  With
+#: RTO 1 s doubling to at most 60 s, 7 SYN retransmissions (at 1, 3, 7, 15, 31, 63 and
+#: 123 s) give up at 183 s; 6 data retransmissions give up 123 s after the first send.
 RFC = Profile(
     name="RFC",
     msl=120.0,                  # RFC 9293 §3.4.2: "the MSL is taken to be 2 minutes"

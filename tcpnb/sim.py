@@ -266,7 +266,8 @@ class Simulation:
 
     # ------------------------------------------------------------- event loop
     def _schedule(self, t: float, action: Action, arg: Any) -> None:
-        heapq.heappush(self._queue, (t, next(self._counter), action, arg))
+        # Round to the nanosecond so that 0.1 + 0.2 is the 0.3 a reader expects.
+        heapq.heappush(self._queue, (round(t, 9), next(self._counter), action, arg))
 
     def _at(self, ep: SimEndpoint, at: When, action: Action, arg: Any) -> None:
         at = check_at(at)
@@ -370,7 +371,7 @@ class Simulation:
         now = self.now
         origin = Origin.RETRANSMISSION if out.retransmission else Origin.ORIGINAL
         delivered = verdict.fate is Fate.DELIVERED
-        arrival = now + verdict.delay if delivered else None
+        arrival = round(now + verdict.delay, 9) if delivered else None
         index, event = len(self._transmissions), self.events_processed
         self._transmissions.append(Transmission(index, now, arrival, ep.name, target.name, segment,
                                                 verdict.fate, origin, ep.endpoint.incarnation,
@@ -378,7 +379,7 @@ class Simulation:
         if arrival is not None:
             self._schedule(arrival, self._arrive, (target.name, segment, index))
         if verdict.duplicate_after is not None:
-            copy_at, index = now + verdict.duplicate_after, index + 1
+            copy_at, index = round(now + verdict.duplicate_after, 9), index + 1
             self._transmissions.append(Transmission(index, now, copy_at, ep.name, target.name,
                                                     segment, Fate.DELIVERED, Origin.DUPLICATE,
                                                     ep.endpoint.incarnation, event))
