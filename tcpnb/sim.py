@@ -266,8 +266,7 @@ class Simulation:
 
     # ------------------------------------------------------------- event loop
     def _schedule(self, t: float, action: Action, arg: Any) -> None:
-        # Round to the nanosecond so that 0.1 + 0.2 is the 0.3 a reader expects.
-        heapq.heappush(self._queue, (round(t, 9), next(self._counter), action, arg))
+        heapq.heappush(self._queue, (t, next(self._counter), action, arg))
 
     def _at(self, ep: SimEndpoint, at: When, action: Action, arg: Any) -> None:
         at = check_at(at)
@@ -371,6 +370,7 @@ class Simulation:
         now = self.now
         origin = Origin.RETRANSMISSION if out.retransmission else Origin.ORIGINAL
         delivered = verdict.fate is Fate.DELIVERED
+        # Arrivals are rounded to the nanosecond, so 0.1 + 0.2 is the 0.3 a reader expects.
         arrival = round(now + verdict.delay, 9) if delivered else None
         index, event = len(self._transmissions), self.events_processed
         self._transmissions.append(Transmission(index, now, arrival, ep.name, target.name, segment,
