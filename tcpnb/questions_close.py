@@ -351,6 +351,29 @@ def last_ack_timer() -> NumberQuestion:
         hint="B's timer starts when B sends its FIN, not when A sends its ACK.")
 
 
+def diagram_is_spec() -> Question:
+    """M16: Figure 5 is a summary, not the specification."""
+    return Question(
+        "RFC 9293's state diagram (Figure 5) has no arrow from FIN-WAIT-1 straight to "
+        "TIME-WAIT. In notebook 03 an endpoint went that way when one segment brought the "
+        "peer's FIN and the ACK of its own FIN. Who is right?",
+        [Choice("The diagram: the simulator has a bug.", False,
+                "M16: the figure \"is only a summary and must not be taken as the total "
+                "specification\" (RFC 9293 §3.3.2), and its Note 2 says it omits exactly this "
+                "transition."),
+         Choice("Both: the RFC's text requires the transition, and the figure leaves it out on "
+                "purpose (its Note 2).", True,
+                "Right: the event-processing rules (§3.10.7.4, the step that checks the FIN "
+                "bit) send an endpoint in FIN-WAIT-1 whose FIN is acknowledged to TIME-WAIT. "
+                "The simulator's table marks such rows as not drawn in Figure 5."),
+         Choice("Neither: the endpoint passes through FIN-WAIT-2 for an instant.", False,
+                "No state is visited \"for an instant\": one segment did both jobs at once, "
+                "and the rules act on it once (RFC 9293 §3.10.7.4)."),
+         Choice("It depends on the operating system.", False,
+                "It is in the standard itself (RFC 9293 Figure 5, Note 2); Linux does the "
+                "same, as the three-segment close in notebook 03's capture shows.")])
+
+
 #: Misconceptions each question is aimed at.
 TARGETS: dict[Callable[[], Check], tuple[str, ...]] = {
     fin_means: ("M5", "M17"),
@@ -370,6 +393,7 @@ TARGETS: dict[Callable[[], Check], tuple[str, ...]] = {
     msl_enforced: ("M7",),
     fin_ack_number: ("M9",),
     last_ack_timer: ("M4",),
+    diagram_is_spec: ("M16",),
 }
 
 #: The questions of each notebook, in the order they appear.
@@ -378,5 +402,5 @@ NOTEBOOKS: dict[str, tuple[Callable[[], Check], ...]] = {
            simultaneous_states, lost_fin),
     "04": (time_wait_seconds, msl_enforced, last_ack_timer, two_reasons, random_isn_enough,
            which_scales, linger_zero, reuse_options, rst_in_time_wait),
-    "05": (fin_ack_number,),
+    "05": (fin_ack_number, diagram_is_spec),
 }

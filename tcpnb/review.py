@@ -55,6 +55,10 @@ class Event:
     changes: Mapping[str, Change]
 
 
+_TIMERS = {"Timeout=2MSL": "the 2 MSL timer runs out",
+           "retransmission limit": "too many retransmissions: gives up"}
+
+
 def _describe_arrival(t: Transmission) -> str:
     extra = {Origin.RETRANSMISSION: " (retransmitted)", Origin.DUPLICATE: " (late copy)",
              Origin.INJECTED: " (old duplicate)"}.get(t.origin, "")
@@ -81,7 +85,8 @@ def events(trace: Trace, since: float = 0.0) -> list[Event]:
     for r in trace.state_changes:
         changes.setdefault(r.event, {})[r.endpoint] = Change(r.old, r.new, r.cause)
         if r.event not in by_event:
-            by_event[r.event] = [("timer", r.endpoint, f"{r.endpoint}: {r.cause}", r.t)]
+            what = _TIMERS.get(r.cause, r.cause)
+            by_event[r.event] = [("timer", r.endpoint, f"{r.endpoint}: {what}", r.t)]
     result = []
     for number in sorted(by_event):
         for kind, who, text, when in by_event[number]:
@@ -247,10 +252,30 @@ class StateTable:
                       "what state is each side in?")
         return w.VBox([head, table, button])
 
-    def _ipython_display_(self) -> None:
-        from IPython.display import display
+    def html(self) -> str:
+        """The table as static HTML: states left blank, the answers folded away below."""
+        head = "".join(f"<th>{html.escape(n)}</th>" for n in self.names)
 
-        display(self.widget())  # type: ignore[no-untyped-call]
+        def rows(show: bool) -> str:
+            left = "style='text-align:left'"
+            body = f"<tr><td></td><td {left}><i>(before)</i></td>" + "".join(
+                f"<td {left}>{self.start[n]}</td>" for n in self.names) + "</tr>"
+            for row in self.rows:
+                cells = "".join(f"<td {left}>{row.states[n] if show else '&nbsp;' * 16}</td>"
+                                for n in self.names)
+                body += (f"<tr><td>{row.t:.3f}</td><td {left}><code>{html.escape(row.text)}"
+                         f"</code></td>{cells}</tr>")
+            return (f"<table><tr><th>t (s)</th><th {left}>event</th>{head}</tr>{body}</table>")
+
+        return (f"<p><b>You are the kernel.</b> {html.escape(self.title)} After each event, what "
+                "state is each side in? <i>(In JupyterLab, Binder or Colab each cell is a menu "
+                f"with a Check button.)</i></p>{rows(False)}"
+                f"<details><summary>Answers</summary>{rows(True)}</details>")
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:
+        bundle = dict(self.widget()._repr_mimebundle_(**kwargs) or {})
+        bundle.update({"text/html": self.html(), "text/plain": self.text()})
+        return bundle
 
 
 def _state(answer: State | str) -> State:
@@ -270,13 +295,14 @@ class LostSegment:
     Args:
         trace: a run in which exactly one segment was lost or dropped.
         title: what the run is.
+        seed: the seed of the run, if it came from one (see :func:`random_lost_segment`).
     """
 
-    def __init__(self, trace: Trace, title: str = "") -> None:
+    def __init__(self, trace: Trace, title: str = "", seed: int | None = None) -> None:
         lost = [t for t in trace.transmissions if t.fate in (Fate.LOST, Fate.DROPPED)]
         if len(lost) != 1:
             raise UsageError(f"the run must lose exactly one segment, it lost {len(lost)}")
-        self.trace, self.title, self.lost = trace, title, lost[0]
+        self.trace, self.title, self.lost, self.seed = trace, title, lost[0], seed
         self.options = [t for t in trace.transmissions if t.origin is not Origin.INJECTED]
 
     def label(self, t: Transmission) -> str:
@@ -345,18 +371,30 @@ class LostSegment:
                         hint="A sender that retransmits got no ACK in time. A receiver that "
                              "does not change state, or repeats itself, did not get something.")
 
+    def _head(self) -> str:
+        return (f"<b>You are the kernel.</b> {html.escape(self.title)} One segment was lost. "
+                "Here is what the two kernels did:<pre style='font-family: monospace; "
+                f"font-size: 12px; line-height: 1.3'>{html.escape(self.observed())}</pre>")
+
     def widget(self) -> Any:
         import ipywidgets as w
 
-        head = w.HTML(f"<b>You are the kernel.</b> {html.escape(self.title)} One segment was "
-                      "lost. Here is what the two kernels did:"
-                      f"<pre>{html.escape(self.observed())}</pre>")
-        return w.VBox([head, self.question().widget()])
+        return w.VBox([w.HTML(self._head()), self.question().widget()])
 
-    def _ipython_display_(self) -> None:
-        from IPython.display import display
+    def html(self) -> str:
+        """Static HTML: the kernels' log, the options, and the answer folded away."""
+        options = "".join(f"<li><code>{html.escape(self.label(t))}</code></li>"
+                          for t in self.options)
+        answer = html.escape(f"{self.label(self.lost)}. {self.feedback(self.lost)}")
+        return (f"<div>{self._head()}</div><p><b>Which segment was lost?</b> <i>(In JupyterLab, "
+                "Binder or Colab you choose and press Check.)</i></p>"
+                f"<ul>{options}</ul>"
+                f"<details><summary>Answer</summary><p>{answer}</p></details>")
 
-        display(self.widget())  # type: ignore[no-untyped-call]
+    def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:
+        bundle = dict(self.widget()._repr_mimebundle_(**kwargs) or {})
+        bundle.update({"text/html": self.html(), "text/plain": self.observed()})
+        return bundle
 
 
 # ----------------------------------------------------------- ready-made sets
@@ -399,15 +437,18 @@ def lost_segment(k: int) -> LostSegment:
 
 
 def random_lost_segment(seed: int = 0, loss: float = 0.1, tries: int = 200) -> LostSegment:
-    """A whole connection over a lossy network: the first seed from ``seed`` that loses one segment.
+    """A whole connection over a lossy network that lost exactly one segment.
+
+    Tries the seeds ``seed``, ``seed + 1009``, ``seed + 2018``, ... so that
+    neighbouring seeds give different runs.
 
     Only runs in which the loss caused a retransmission qualify: a lost pure
     ACK that a later segment made good leaves no trace either kernel could see.
     """
-    for s in range(seed, seed + tries):
+    for s in range(seed, seed + 1009 * tries, 1009):  # a stride, so that each seed differs
         trace = scenarios.lifecycle(request=100, reply=100, loss=loss, seed=s)
         lost = sum(t.fate in (Fate.LOST, Fate.DROPPED) for t in trace.transmissions)
         repaired = any(t.origin is Origin.RETRANSMISSION for t in trace.transmissions)
         if lost == 1 and repaired:  # a loss that left a trace a kernel can see
-            return LostSegment(trace, f"A whole connection over a lossy network (seed {s}).")
-    raise UsageError(f"no seed in [{seed}, {seed + tries}) lost exactly one segment")
+            return LostSegment(trace, f"A whole connection over a lossy network (seed {s}).", s)
+    raise UsageError(f"no run of {tries} tried from seed {seed} lost exactly one segment")

@@ -91,6 +91,7 @@ def test_a_retransmitted_but_delivered_fin_is_a_trap_with_a_hint() -> None:
 
 def test_random_lost_segment_finds_a_visible_loss() -> None:
     exercise = rv.random_lost_segment(seed=0)
+    assert exercise.seed is not None and exercise.seed >= 0 and f"seed {exercise.seed}" in exercise.title
     assert any(t.origin.value == "retransmission" for t in exercise.trace.transmissions)
     with pytest.raises(ValueError, match="exactly one"):
         rv.LostSegment(scenarios.lifecycle())
@@ -100,6 +101,19 @@ def test_widgets_build() -> None:
     assert rv.state_table(0).widget().children
     form = rv.lost_segment(0).widget()
     assert "One segment was" in form.children[0].value
+
+
+def test_static_html_hides_the_answers_in_a_fold() -> None:
+    table = rv.state_table(1)
+    page = table.html()
+    blank, answers = page.split("<details>")
+    assert "TIME-WAIT" not in blank and "TIME-WAIT" in answers and "FIN-WAIT-2" in answers
+    bundle = table._repr_mimebundle_()
+    assert bundle["text/html"] == page and "event" in bundle["text/plain"]
+    lost = rv.lost_segment(1)
+    before, after = lost.html().split("<details>")
+    assert "Right:" not in before and "Right:" in after
+    assert lost._repr_mimebundle_()["text/plain"] == lost.observed()
 
 
 # ---------------------------------------------------------------- questions
