@@ -133,8 +133,12 @@ def summary(trace: Trace) -> str:
                      else "no connection established")
     for name in names:
         errors = [m for m in trace.messages(name) if m.startswith("error")]
+        resets = [r for r in trace.state_changes if r.endpoint == name and r.cause == "rcv RST"
+                  and r.new is State.CLOSED]
         if errors:
             parts.append(f"{name}: {errors[-1].removeprefix('error: ')}")
+        elif resets:  # RFC 9293 tells no user about a RST in CLOSING, LAST-ACK or TIME-WAIT
+            parts.append(f"{name}: reset in {resets[-1].old}")
     ends = ", ".join(f"{n} ends in {trace.final_state(n)}" for n in names)
     text = "; ".join(parts + [ends] if ends else parts)
     return text[:1].upper() + text[1:]

@@ -20,3 +20,9 @@ def test_counts_and_losses() -> None:
     assert analysis.losses(trace) == {"ACK": 1}
     c = analysis.counts(trace)
     assert c["lost"] == 1 and c["retransmission"] == 1
+
+
+def test_summary_names_a_reset_that_no_user_was_told_about() -> None:
+    text = analysis.summary(scenarios.final_ack_lost(time_wait=0.5))
+    assert "B: reset in LAST-ACK" in text
+    assert "reset" not in analysis.summary(scenarios.final_ack_lost())
