@@ -125,3 +125,9 @@ def test_binder_builds_from_the_root_pyproject() -> None:
         project = tomllib.load(f)
     assert project["build-system"]["build-backend"] and project["project"]["name"] == "tcpnb"
     assert re.fullmatch(r"python-3\.1[1-9]\n?", (ROOT / "runtime.txt").read_text())
+
+
+def test_readme_lists_every_notebook_as_sync_notebooks_does() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert sync.table(ROOT / "notebooks") in readme, \
+        "README's notebook table is stale: paste `python tools/sync_notebooks.py --table` into it"
