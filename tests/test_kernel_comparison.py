@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tcpnb import State, kernel_runs
+from tcpnb import State, kernel_mirror, kernel_runs
 from tcpnb.kernel_runs import DIFFERENCES, RUNS, compare, seen, simulate, tolerance
 
 CAPTURES = Path(__file__).resolve().parent.parent / "data" / "captures"
@@ -81,7 +81,7 @@ def test_delayed_ack_in_interactive_mode():
 
 def test_profile_settings_listed_are_needed():
     """syn_retries_exhausted needs syn_retries=5: with LINUX's 10 the model sends 11 SYNs."""
-    default = kernel_runs._black_hole(12, 11)
+    default = kernel_mirror._black_hole(12, 11)
     assert not compare("syn_retries_exhausted", model=default).ok
     assert DIFFERENCES["syn_retries_exhausted"][0].settings == {"syn_retries": 5}
 
