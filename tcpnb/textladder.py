@@ -2,7 +2,9 @@
 
 One line per event, time going down.  A departure reads ``--> segment ...``
 (the segment is still in the network), an arrival ``... segment -->``; when a
-segment arrives at the moment it leaves, the line reads ``--> segment -->``.
+segment arrives at the moment it leaves, and nothing happens in between, the
+two are one line, ``--> segment -->``, as in the RFC's figures (segments that
+cross stay two lines each, so that the crossing shows).
 The state printed beside each side is its state *after* the event, as in the
 RFC.  A lost segment ends in ``XXX`` (RFC 793's mark for a lost segment).
 Comments are in parentheses, as in the RFC: the application's calls
@@ -16,6 +18,7 @@ Wireshark shows them: the SYN is 0 and the first data byte 1.
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import NamedTuple
 
 from .segment import Flags, Segment, seq_diff
 from .trace import Fate, Origin, Trace, Transmission
@@ -25,8 +28,19 @@ _TAGS = {Origin.RETRANSMISSION: " (retransmission)", Origin.DUPLICATE: " (duplic
 #: Causes that are the application's own call, already printed as a comment.
 _USER_CAUSES = {"passive OPEN", "active OPEN", "CLOSE", "ABORT", "SEND"}
 
-Row = tuple[float, int, int, str, str, str]  # time, event, order, side, kind, text
 Bases = dict[int, tuple[int | None, int | None]]
+
+
+class Row(NamedTuple):
+    """One line of the ladder, before it is laid out."""
+
+    t: float
+    event: int
+    order: int       # within one event
+    side: str        # the endpoint whose column it is in
+    kind: str        # "send-right", "recv-left", "lost-right", "note", "state", ...
+    text: str
+    transmission: int = -1  # the transmission's index, for segment rows
 
 
 def isn_bases(trace: Trace) -> Bases:
@@ -64,12 +78,14 @@ def _segment_rows(trace: Trace, left: str, relative_to: Bases | None) -> list[Ro
         text = segment_text(t, relative_to) + _TAGS.get(t.origin, "")
         way = "right" if t.src == left else "left"
         if t.origin is not Origin.INJECTED:
-            rows.append((t.sent_at, t.sent_event, 1 + 2 * t.index, t.src, "send-" + way, text))
+            rows.append(Row(t.sent_at, t.sent_event, 1 + 2 * t.index, t.src, "send-" + way, text,
+                            t.index))
         if t.fate is Fate.DELIVERED and t.arrived_at is not None:
             event = t.arrived_event if t.arrived_event is not None else t.sent_event
-            rows.append((t.arrived_at, event, 0, t.dst, "recv-" + way, text))
+            rows.append(Row(t.arrived_at, event, 0, t.dst, "recv-" + way, text, t.index))
         elif t.fate in (Fate.LOST, Fate.DROPPED):
-            rows.append((t.sent_at, t.sent_event, 2 + 2 * t.index, t.dst, "lost-" + way, text))
+            rows.append(Row(t.sent_at, t.sent_event, 2 + 2 * t.index, t.dst, "lost-" + way, text,
+                            t.index))
     return rows
 
 
@@ -83,8 +99,8 @@ def _state_rows(trace: Trace, covered: set[tuple[str, int]]) -> list[Row]:
         if r.cause not in _USER_CAUSES and r.cause not in causes:
             causes.append(r.cause)
         last[(r.endpoint, r.event)] = (r.t, causes, str(r.new))
-    return [(t, event, 10**9 - 1, side, "state",
-             state + "".join(f" ({_flat(cause)})" for cause in causes))
+    return [Row(t, event, 10**9 - 1, side, "state",
+                state + "".join(f" ({_flat(cause)})" for cause in causes))
             for (side, event), (t, causes, state) in last.items()]
 
 
@@ -96,40 +112,69 @@ def _flat(text: str) -> str:
 def _rows(trace: Trace, left: str, relative_to: Bases | None = None) -> list[Row]:
     """Every line of the ladder, in the order things happened."""
     rows = _segment_rows(trace, left, relative_to)
-    covered = {(side, event) for _, event, _, side, kind, _ in rows if not kind.startswith("lost")}
-    received = {(side, event) for _, event, _, side, kind, _ in rows if kind.startswith("recv")}
+    covered = {(r.side, r.event) for r in rows if not r.kind.startswith("lost")}
+    received = {(r.side, r.event) for r in rows if r.kind.startswith("recv")}
     rows += _state_rows(trace, covered)
     for call in trace.app_calls:
         detail = f" {call.detail}" if call.detail and call.call != "send" else ""
         # A call made in reaction to an arrival at that very event (a server that
         # listens again) comes after the arrival; any other call before its effects.
         order = 10**9 - 2 if (call.endpoint, call.event) in received else -1
-        rows.append((call.t, call.event, order, call.endpoint, "note", f"({call.call}{detail})"))
+        rows.append(Row(call.t, call.event, order, call.endpoint, "note",
+                        f"({call.call}{detail})"))
     for notice in trace.notices:
-        rows.append((notice.t, notice.event, 10**9, notice.endpoint, "note",
-                     f"[{notice.message}]"))
-    rows.sort(key=lambda row: (row[0], row[1], row[2]))
+        rows.append(Row(notice.t, notice.event, 10**9, notice.endpoint, "note",
+                        f"[{notice.message}]"))
+    rows.sort(key=lambda row: (row.t, row.event, row.order))
     return rows
+
+
+def _lines(rows: list[Row]) -> list[tuple[Row, Row | None]]:
+    """The rows paired into lines: a departure and its arrival at the same moment, with
+    nothing between them, share one line ``(departure, arrival)``; any other row is
+    ``(row, None)``."""
+    lines: list[tuple[Row, Row | None]] = []
+    for row in rows:
+        if lines and _zero_travel(lines[-1], row):
+            lines[-1] = (lines[-1][0], row)
+        else:
+            lines.append((row, None))
+    return lines
+
+
+def _zero_travel(line: tuple[Row, Row | None], row: Row) -> bool:
+    sent, arrival = line
+    return (arrival is None and sent.kind.startswith("send") and row.kind.startswith("recv")
+            and row.transmission == sent.transmission and row.t == sent.t)
 
 
 _ARROWS = {
     "send-right": ("-->", "..."), "recv-right": ("...", "-->"), "lost-right": ("...", "XXX"),
     "send-left": ("...", "<--"), "recv-left": ("<--", "..."), "lost-left": ("XXX", "..."),
+    "pass-right": ("-->", "-->"), "pass-left": ("<--", "<--"),
 }
 _STATE = 13  # width of a state column: "SYN-RECEIVED" + 1
 
 
-def _line(trace: Trace, row: Row, left: str, width: int) -> str:
-    _, event, _, side, kind, text = row
+def _line(trace: Trace, row: Row, left: str, width: int, arrival: Row | None = None) -> str:
+    """One line of text; ``arrival`` is the arrival row of a segment ``row`` sends, if on it."""
     middle = " " * (width + 8)
-    if kind in ("note", "state"):
-        return f"{text:<{_STATE}}{middle}" if side == left else f"{'':<{_STATE}}{middle}{text}"
-    state = "" if kind.startswith("lost") else str(trace.state_after_event(side, event))
-    if not trace.state_changes:
-        state = ""  # a capture: states unknown
-    state_l, state_r = (state, "") if side == left else ("", state)
+    if row.kind in ("note", "state"):
+        return (f"{row.text:<{_STATE}}{middle}" if row.side == left
+                else f"{'':<{_STATE}}{middle}{row.text}")
+    states = {r.side: _state(trace, r) for r in (row, arrival) if r is not None}
+    kind = row.kind if arrival is None else row.kind.replace("send", "pass")
     arrow_l, arrow_r = _ARROWS[kind]
-    return f"{state_l:<{_STATE}}{arrow_l} {text:<{width}} {arrow_r} {state_r}"
+    state_l = states.get(left, "")
+    state_r = next((state for side, state in states.items() if side != left), "")
+    return f"{state_l:<{_STATE}}{arrow_l} {row.text:<{width}} {arrow_r} {state_r}"
+
+
+def _state(trace: Trace, row: Row) -> str:
+    """The state beside a segment row: its side's after the event ("" if unknown or lost)."""
+    if row.kind.startswith("lost") or not trace.state_changes:  # no states: a capture
+        return ""
+    return str(trace.state_after_event(row.side, row.event))
 
 
 def render(trace: Trace, width: int | None = None, relative: bool = False) -> str:
@@ -141,10 +186,11 @@ def render(trace: Trace, width: int | None = None, relative: bool = False) -> st
         return "(a ladder needs two endpoints)"
     left, right = trace.endpoints[:2]
     rows = [row for row in _rows(trace, left, isn_bases(trace) if relative else None)
-            if row[3] in (left, right)]
+            if row.side in (left, right)]
     if width is None:
-        width = max([44] + [len(row[5]) for row in rows if row[4] not in ("note", "state")])
+        width = max([44] + [len(row.text) for row in rows if row.kind not in ("note", "state")])
     numbers = "   (relative sequence numbers)" if relative else ""
     lines = [f"{'t (s)':>8}  {left:<{_STATE}}{numbers:<{width + 8}}{right}"]
-    lines += [f"{row[0]:8.3f}  {_line(trace, row, left, width)}".rstrip() for row in rows]
+    lines += [f"{row.t:8.3f}  {_line(trace, row, left, width, arrival)}".rstrip()
+              for row, arrival in _lines(rows)]
     return "\n".join(lines)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from tcpnb import scenarios
+from pathlib import Path
+
+from tcpnb import capture, scenarios
 from tcpnb.textladder import render
 from tcpnb.trace import Trace
 
@@ -48,3 +50,23 @@ def test_a_trace_without_states_prints_segments_only() -> None:
     text = render(Trace(endpoints=full.endpoints, transmissions=full.transmissions))
     assert "<SEQ=300><ACK=101><CTL=SYN,ACK>" in text and "ESTABLISHED" not in text
     assert render(Trace(endpoints=("A",))) == "(a ladder needs two endpoints)"
+
+
+def test_a_segment_that_arrives_as_it_leaves_is_one_line() -> None:
+    lines = render(scenarios.three_way_handshake(delay=0)).splitlines()
+    assert any(line.split()[1:] == ["SYN-SENT", "-->", "<SEQ=100><CTL=SYN>", "-->", "SYN-RECEIVED"]
+               for line in lines)
+    assert sum("<CTL=SYN>" in line for line in lines) == 1
+
+
+def test_a_loopback_capture_has_one_line_per_segment() -> None:
+    trace = capture.load(Path(__file__).resolve().parent.parent / "data/captures/syn_lost.pcap")
+    lines = render(trace).splitlines()[1:]
+    assert len(lines) == len(trace.transmissions) == 12
+    assert all(line.split()[1] == line.split()[-1] in ("-->", "<--") for line in lines)
+
+
+def test_segments_that_cross_stay_two_lines_each() -> None:
+    text = render(scenarios.run("simultaneous_open", delay=0))
+    assert text.count("<SEQ=100><CTL=SYN>") == 2 and text.count("<SEQ=300><CTL=SYN>") == 2
+    assert "--> <SEQ=100><CTL=SYN>                           ..." in text
