@@ -2,10 +2,11 @@
 
 One vertical lane per endpoint, time running down.  Each transmission is a
 slanted arrow from the moment it left to the moment it arrived; a lost one
-stops part way at a ✗.  Beside each lane: the endpoint's state as coloured
-bands with their names, its retransmission timer, TIME-WAIT's 2 x MSL, and the
-application's calls and notices.  Long quiet gaps are cut short (see
-:mod:`tcpnb.timeline`).
+stops part way at a ✗, as slanted as the delivered ones (flat on loopback,
+where a segment arrives as it leaves).  Beside each lane: the endpoint's
+state as coloured bands with their names, its retransmission timer,
+TIME-WAIT's 2 x MSL, and the application's calls and notices.  Long quiet
+gaps are cut short (see :mod:`tcpnb.timeline`).
 
 The figure is a pure function of a :class:`~tcpnb.trace.Trace`; a trace from
 a capture (segments only) draws too, without bands, timers or calls.
@@ -65,13 +66,23 @@ def _style(t: Transmission) -> str:
     return t.origin.value
 
 
-def _travel(trace: Trace, axis: TimeAxis) -> float:
-    """How long a segment takes, for drawing lost and in-flight ones."""
+def _link_travel(trace: Trace) -> float | None:
+    """How long a segment takes: the median of the delivered ones, else the link's delay.
+
+    0 on loopback (a capture sees a segment leave and arrive at once); ``None``
+    when the trace does not tell.
+    """
     delivered = [t.arrived_at - t.sent_at for t in trace.transmissions
                  if t.arrived_at is not None and t.origin is Origin.ORIGINAL]
     if delivered:
-        return statistics.median(delivered) or axis.visible * 0.05
-    return float(trace.params.get("delay") or axis.visible * 0.05 or 0.1)
+        return statistics.median(delivered)
+    delay = trace.params.get("delay")
+    return None if delay is None else float(delay)
+
+
+def _travel(trace: Trace, axis: TimeAxis) -> float:
+    """A travel time that is never 0: for in-flight arrows and what counts as a long gap."""
+    return _link_travel(trace) or axis.visible * 0.05 or 0.1
 
 
 class _Builder:
@@ -87,6 +98,8 @@ class _Builder:
         self.lanes = {name: float(k) for k, name in enumerate(trace.endpoints)}
         times = event_times(trace)
         self.travel = _travel(trace, TimeAxis.fit(times, False))
+        link = _link_travel(trace)
+        self.lost_travel = self.travel if link is None else link
         self.axis = TimeAxis.fit(times, cut, idle_gaps(trace, times, 4 * self.travel),
                                  keep=retransmission_spans(trace))
         self.bases = isn_bases(trace) if relative_numbers else None
@@ -154,10 +167,11 @@ class _Builder:
             return xa, xb, t.sent_at, t.arrived_at, "head"
         if t.fate is Fate.IN_FLIGHT:
             part = min(1.0, (self.trace.end_time - t.sent_at) / self.travel) if self.travel else 0.5
-            end = "open"
-        else:
-            part, end = 0.45, "lost"
-        return xa, xa + (xb - xa) * part, t.sent_at, t.sent_at + self.travel * part, end
+            return xa, xa + (xb - xa) * part, t.sent_at, t.sent_at + self.travel * part, "open"
+        # Lost: as far down as a delivered one gets that far across (flat on loopback),
+        # and never below the end of the figure.
+        stop = min(t.sent_at + self.lost_travel * 0.45, max(self.axis.end, t.sent_at))
+        return xa, xa + (xb - xa) * 0.45, t.sent_at, stop, "lost"
 
     def _hover(self, t: Transmission) -> str:
         arrived = "" if t.arrived_at is None else f", arrived {self.axis.label(t.arrived_at)}"
@@ -205,14 +219,22 @@ class _Builder:
         out = self.outward(name)
         x = self.lanes[name] + out * (BAND + 0.01)
         last_y = -float("inf")
-        for start, end, state in spans:
+        for k, (start, end, state) in enumerate(spans):
             y = self.axis(start)
-            if (y - last_y) * self.px_y < 17:
+            if (y - last_y) * self.px_y < 17 or self._crowded_out(spans, k):
                 continue  # no room: the band's hover still names it
             last_y = y
             self.notes.append(dict(x=x, y=y, text=str(state), showarrow=False, yanchor="top",
                                    xanchor="right" if out < 0 else "left",
                                    font=dict(size=palette.LABEL_SIZE)))
+
+    def _crowded_out(self, spans: list[tuple[float, float, State]], k: int) -> bool:
+        """Is span ``k`` too short for its name, beside a longer next span that needs the room?"""
+        if k + 1 == len(spans):
+            return False
+        (start, end, _), (_, after, _) = spans[k], spans[k + 1]
+        short = (self.axis(end) - self.axis(start)) * self.px_y < 17
+        return short and self.axis(after) - self.axis(end) > self.axis(end) - self.axis(start)
 
     def calls_and_notices(self) -> None:
         """The application's calls and the user's notices, just above the moment they happen."""

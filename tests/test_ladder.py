@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+from pathlib import Path
+
 import pytest
 
-from tcpnb import palette, scenarios
+from tcpnb import State, capture, kernel_runs, palette, scenarios
 from tcpnb.ladder import ladder, short_label
 from tcpnb.textladder import isn_bases
 from tcpnb.timeline import TimeAxis, state_spans
@@ -127,6 +130,50 @@ def test_a_capture_like_trace_with_segments_only_draws() -> None:
     assert not _kind(fig, "state band") and not _kind(fig, "timer")
     assert "segments between A and B" in fig.layout.title.text
     assert ladder(Trace(endpoints=("A", "B"))).data is not None  # empty: no crash
+
+
+CAPTURES = Path(__file__).resolve().parent.parent / "data" / "captures"
+
+
+def _first_syns_dropped(trace: Trace, count: int) -> Trace:
+    """The capture as the lanes saw it: its first ``count`` SYNs dropped (as the script did)."""
+    return replace(trace, transmissions=tuple(
+        replace(t, fate=Fate.DROPPED, arrived_at=None, arrived_event=None) if t.index < count
+        else t for t in trace.transmissions))
+
+
+def test_a_capture_has_no_states_so_its_lanes_name_none() -> None:
+    fig = ladder(capture.load(CAPTURES / "syn_lost.pcap"))
+    names = {str(state) for state in State}
+    assert not _kind(fig, "state band")
+    assert not [a.text for a in fig.layout.annotations if a.text in names]
+
+
+@pytest.mark.parametrize("name, dropped", [("syn_lost", 6), ("syn_retries_default", 11)])
+def test_on_loopback_a_lost_arrow_is_short_and_ends_in_a_cross(name: str, dropped: int) -> None:
+    trace = _first_syns_dropped(capture.load(CAPTURES / f"{name}.pcap"), dropped)
+    for cut in (True, False, 1.0):
+        fig = ladder(trace, cut=cut)
+        crosses = _kind(fig, "lost")[0]
+        assert [c[0] for c in crosses.customdata] == list(range(dropped))
+        starts, ends = {}, {}
+        for d in _kind(fig, "arrows"):
+            for x, y, c in zip(d.x, d.y, d.customdata):
+                if c is not None:
+                    starts.setdefault(c[0], y)
+                    ends[c[0]] = (x, y)
+        low, high = sorted(fig.layout.yaxis.range)
+        for k, (x, y) in enumerate(zip(crosses.x, crosses.y)):
+            assert 0.3 < x < 0.6 and low < y < high  # part way across, inside the figure
+            assert ends[k] == (x, y) and y == starts[k]  # ends at its cross, flat as on loopback
+            assert k + 1 not in starts or y < starts[k + 1]  # before the next SYN leaves
+
+
+def test_a_state_too_short_for_its_name_leaves_the_room_to_the_next() -> None:
+    fig = ladder(kernel_runs.together("syn_lost"), labels=False)
+    beside_kernel_client = [a.text for a in fig.layout.annotations
+                            if a.x is not None and a.x < 0 and a.yref != "paper"]
+    assert "SYN-SENT" in beside_kernel_client and "CLOSED" not in beside_kernel_client
 
 
 def test_time_axis_cuts_only_long_quiet_gaps() -> None:
