@@ -4,6 +4,7 @@
     panel = widgets.explore("syn_lost", delay=0.2)        # shows itself as a cell's result
     panel.update(delay=0.3, seed=4)                        # what a slider does, from Python
     panel.trace, panel.figure, panel.summary               # the run and figure now shown
+    widgets.explore("three_way_handshake", below=knowledge)  # and a table under the figure
 
 Design: the figure is a plain ``go.Figure`` shown in one ipywidgets ``Output``.
 Each change replaces that Output's single output (its ``outputs`` tuple) with
@@ -21,6 +22,7 @@ Works with ipywidgets 7.7 (Colab) and 8.x (JupyterLab).
 
 from __future__ import annotations
 
+import html
 import inspect
 import json
 import sys
@@ -38,6 +40,9 @@ from .timeline import timeline
 from .trace import Trace
 
 View = Callable[[Trace], go.Figure]
+#: Something to show under the figure, e.g. :func:`tcpnb.knowledge.knowledge`: its result's
+#: ``_repr_html_()`` (else its text).
+Below = Callable[[Trace], Any]
 VIEWS: dict[str, View] = {"ladder": ladder, "timeline": timeline, "states": state_diagram}
 #: name -> (label, min, max, step); the profile chooser is separate.
 SLIDERS: dict[str, tuple[str, float, float, float]] = {
@@ -91,7 +96,7 @@ class _Pane:
     """One scenario, one view, and the widget that shows its figure."""
 
     def __init__(self, scenario: str | tuple[str, dict[str, Any]], view: str | View,
-                 backend: str, height: int | None) -> None:
+                 backend: str, height: int | None, below: Below | None = None) -> None:
         name, fixed = (scenario, {}) if isinstance(scenario, str) else scenario
         self.func, self.fixed = scenarios.get(name), dict(fixed)
         self.name = name + "".join(f", {k}={v!r}" for k, v in self.fixed.items())
@@ -106,6 +111,10 @@ class _Pane:
         self.figure: go.Figure | None = None
         self.widget: w.Widget = (w.Output(layout=w.Layout(min_height=f"{height or 560}px"))
                                  if backend == "output" else go.FigureWidget())
+        self.below, self.below_html = below, w.HTML()
+        #: What the panel shows: the figure, and under it ``below``'s HTML if there is one.
+        self.box: w.Widget = self.widget if below is None else w.VBox([self.widget,
+                                                                       self.below_html])
 
     def run(self, values: dict[str, Any]) -> None:
         """Re-run the scenario with ``values`` and redraw."""
@@ -127,6 +136,14 @@ class _Pane:
                 self.widget.data = ()
                 self.widget.add_traces(list(figure.data))
                 self.widget.layout = figure.layout
+        if self.below is not None:
+            self.below_html.value = _as_html(self.below(trace))
+
+
+def _as_html(shown: Any) -> str:
+    """``shown`` as HTML: its ``_repr_html_()``, else its text."""
+    to_html = getattr(shown, "_repr_html_", None)
+    return str(to_html()) if callable(to_html) else f"<pre>{html.escape(str(shown))}</pre>"
 
 
 class Panel:
@@ -146,9 +163,9 @@ class Panel:
         for name, control in self.controls.items():
             control.observe(lambda change, name=name: self._changed(name, change), names="value")
         self.redraw()
-        boxes = [p.widget for p in panes]
-        for box in boxes:
-            if isinstance(box, w.Output):
+        boxes = [p.box for p in panes]
+        for pane, box in zip(panes, boxes):
+            if isinstance(pane.widget, w.Output):
                 box.layout.width = f"{100 // len(boxes) - 1}%" if len(boxes) > 1 else "100%"
         self.widget = w.VBox([w.HBox(list(self.controls.values())[:3]),
                               w.HBox(list(self.controls.values())[3:]), self.status,
@@ -265,7 +282,7 @@ def _controls(func: Callable[..., Trace], values: dict[str, Any],
 
 def explore(scenario: str, *, view: str | View = "ladder",
             controls: tuple[str, ...] | None = None, backend: str = "output",
-            height: int | None = None, **values: Any) -> Panel:
+            height: int | None = None, below: Below | None = None, **values: Any) -> Panel:
     """A control panel for ``scenario``: sliders, a profile chooser, an outcome line, a figure.
 
     Args:
@@ -275,10 +292,12 @@ def explore(scenario: str, *, view: str | View = "ladder",
             profile, plus MSL and TIME-WAIT for runs that reach TIME-WAIT).
         backend: ``"output"`` (light, default) or ``"figurewidget"``.
         height: figure height in pixels (default: the view's own).
+        below: a function trace -> something with ``_repr_html_``, e.g.
+            :func:`tcpnb.knowledge.knowledge`, shown under the figure and redrawn with it.
         **values: starting values of controls, or fixed keywords for the scenario
             (``times=2``) that no control changes.
     """
-    pane = _Pane(scenario, view, backend, height)
+    pane = _Pane(scenario, view, backend, height, below)
     start = {**_defaults(pane.func, values.get("profile", "rfc")), **values}
     names = _controls(pane.func, {k: v for k, v in values.items()}, controls)
     pane.fixed.update({k: v for k, v in values.items() if k not in names})

@@ -99,3 +99,23 @@ def test_colab_gets_a_self_loading_page() -> None:
     panel = widgets.explore("refused")
     bundle = widgets.mimebundle(panel.figure, colab=True)
     assert "Plotly.react" in bundle["text/html"] and "onload" in bundle["text/html"]
+
+
+def test_below_puts_html_under_the_figure_and_redraws_it_on_every_update() -> None:
+    from tcpnb.knowledge import knowledge
+
+    panel = widgets.explore("three_way_handshake", data=0, below=knowledge)
+    pane = panel.panes[0]
+    assert panel.widget.children[-1].children == (pane.widget, pane.below_html)
+    before = pane.below_html.value
+    assert before == knowledge(panel.trace)._repr_html_() and "0.100" in before
+    panel.update(delay=0.3)
+    assert pane.below_html.value != before and "0.300" in pane.below_html.value
+    assert pane.below_html.value == knowledge(panel.trace)._repr_html_()
+
+
+def test_below_shows_plain_objects_as_text() -> None:
+    panel = widgets.explore("refused", below=lambda trace: f"{len(trace.transmissions)} <segments>")
+    assert panel.panes[0].below_html.value == "<pre>2 &lt;segments&gt;</pre>"
+    plain = widgets.explore("refused").panes[0]
+    assert plain.box is plain.widget and not plain.below_html.value  # nothing under it
