@@ -4,21 +4,8 @@
 ``data/README.md``).  For each one, :data:`RUNS` has a function that builds
 the same situation in the simulator with :data:`tcpnb.profiles.LINUX`: the
 same application calls at the same moments, the same segments dropped.
-:func:`compare` lines the two runs up segment by segment:
-
-* **flags, SEQ, ACK and length** must be equal, with sequence numbers
-  counted from each side's ISN (as :func:`tcpnb.capture.load` does) and the
-  PSH bit ignored;
-* **times** must agree within ``max(5 %, one timer-wheel slot)``
-  (:func:`tolerance`).  A retransmission is timed from the first copy of its
-  segment; any other segment from the segment before it.
-
-Where the model and the kernel differ, :data:`DIFFERENCES` says so, segment by
-segment, and :func:`compare` checks exactly those exceptions: a kernel
-segment the model does not send, a time not compared, two segments sent in
-the other order.  Nothing else is allowed to differ.  :data:`EVERYWHERE`
-lists what differs in every capture and is not compared at all (PSH, window,
-options).
+:func:`compare` lines the two runs up segment by segment, and allows only the
+differences that :data:`DIFFERENCES` and :data:`EVERYWHERE` list.
 
     from tcpnb import kernel_runs
     result = kernel_runs.compare("final_ack_lost")
@@ -28,7 +15,7 @@ options).
 This module only gathers the names; the work is done in three modules:
 
 * :mod:`tcpnb.kernel_mirror` -- the captures and the simulation that mirrors each;
-* :mod:`tcpnb.kernel_compare` -- the comparison, and the tables of differences;
+* :mod:`tcpnb.kernel_compare` -- the comparison, what must match and what may differ;
 * :mod:`tcpnb.kernel_together` -- both runs in one trace, for one ladder.
 """
 
