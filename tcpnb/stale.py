@@ -28,6 +28,7 @@ from .analysis import Held
 from .app import on_received, on_state
 from .errors import UsageError
 from .isn import ClockISN, FixedISN, IsnSource
+from .panel import ControlPanel
 from .segment import SEQ_SPACE, seq_add, seq_diff
 from .sim import Simulation
 from .states import State
@@ -383,7 +384,7 @@ def compare_figure(results: dict[str, StaleResult]) -> go.Figure:
 
 
 # --------------------------------------------------------------------- panels
-class FigurePanel:
+class FigurePanel(ControlPanel):
     """Sliders that redraw one figure in place: ``draw(**values) -> go.Figure``.
 
     The figure goes into one ipywidgets ``Output`` through
@@ -397,45 +398,24 @@ class FigurePanel:
         import ipywidgets as w
 
         self.draw = draw
-        self.controls = {}
+        self.controls: dict[str, Any] = {}
         for name, (label, low, high, step) in sliders.items():
             kind = w.IntSlider if all(float(v).is_integer() for v in (low, high, step)) \
                 else w.FloatSlider
-            control = kind(value=values[name], min=low, max=high, step=step, description=label,
-                           continuous_update=False, style={"description_width": "130px"},
-                           layout=w.Layout(width="380px"))
-            control.observe(lambda _: self.redraw(), names="value")
-            self.controls[name] = control
+            self.controls[name] = kind(value=values[name], min=low, max=high, step=step,
+                                       description=label, continuous_update=False,
+                                       style={"description_width": "130px"},
+                                       layout=w.Layout(width="380px"))
         self.output = w.Output(layout=w.Layout(min_height="300px"))
         self.figure: go.Figure | None = None
+        self.watch()
         self.redraw()
         self.widget = w.VBox([w.HBox(list(self.controls.values())), self.output])
 
-    @property
-    def values(self) -> dict[str, float]:
-        """The sliders' current values."""
-        return {name: control.value for name, control in self.controls.items()}
-
     def redraw(self) -> None:
         """Draw the figure for the current values and show it in place of the last one."""
-        from .widgets import mimebundle
-
         self.figure = self.draw(**self.values)
-        self.output.outputs = ({"output_type": "display_data", "metadata": {},
-                                "data": mimebundle(self.figure)},)
-
-    def update(self, **values: float) -> None:
-        """Set sliders by name (each redraws)."""
-        for name, value in values.items():
-            if name not in self.controls:
-                raise UsageError(f"{name}: no such slider; this panel has "
-                                 + ", ".join(self.controls))
-            self.controls[name].value = value
-
-    def _ipython_display_(self) -> None:
-        from IPython.display import display
-
-        display(self.widget)  # type: ignore[no-untyped-call]
+        self.show(self.output, self.figure)
 
 
 def waste_panel(runs: int = 100, **start: float) -> FigurePanel:

@@ -60,6 +60,7 @@ from .app import on_received, on_state
 from .errors import UsageError
 from .isn import ClockISN, FixedISN, IsnSource
 from .network import check_number
+from .panel import ControlPanel
 from .segment import Flags, Segment
 from .sim import Simulation
 from .states import State
@@ -141,7 +142,7 @@ def close(first: str = "A", *, close_after: float = 1.0, peer_close_after: float
     return sim.run()
 
 
-class ClosePanel:
+class ClosePanel(ControlPanel):
     """Controls for :func:`close` (who closes first, which segment is lost, the network) and its ladder.
 
     The figure is replaced in one ``Output`` on each change (no output capture,
@@ -170,8 +171,7 @@ class ClosePanel:
         self.status = w.HTML()
         self.out = w.Output(layout=w.Layout(min_height="560px"))
         self.trace: Trace | None = None
-        for control in self.controls.values():
-            control.observe(lambda _: self.redraw(), names="value")
+        self.watch()
         self.redraw()
         boxes = list(self.controls.values())
         self.widget = w.VBox([w.HBox(boxes[:2]), w.HBox(boxes[2:]), self.status, self.out])
@@ -179,32 +179,11 @@ class ClosePanel:
     def redraw(self) -> None:
         from . import analysis
         from .ladder import ladder
-        from .widgets import mimebundle
 
-        values = {name: control.value for name, control in self.controls.items()}
+        values = self.values
         self.trace = close(values.pop("first"), **values)
         self.status.value = analysis.summary(self.trace)
-        self.out.outputs = ({"output_type": "display_data", "metadata": {},
-                             "data": mimebundle(ladder(self.trace))},)
-
-    def update(self, **values: Any) -> None:
-        """Set controls by name, then redraw once."""
-        unknown = [name for name in values if name not in self.controls]
-        if unknown:
-            raise UsageError(f"no such control: {', '.join(unknown)}; this panel has "
-                             + ", ".join(self.controls))
-        for control in self.controls.values():
-            control.unobserve_all("value")
-        for name, value in values.items():
-            self.controls[name].value = value
-        for control in self.controls.values():
-            control.observe(lambda _: self.redraw(), names="value")
-        self.redraw()
-
-    def _ipython_display_(self) -> None:
-        from IPython.display import display
-
-        display(self.widget)  # type: ignore[no-untyped-call]
+        self.show(self.out, ladder(self.trace))
 
 
 def close_panel(**start: Any) -> ClosePanel:
@@ -562,7 +541,7 @@ def describe(points: Sequence[Rates]) -> str:
     return "; ".join(lines) + "."
 
 
-class Panel:
+class Panel(ControlPanel):
     """The experiment panel: sliders for the network and the MSL, the failure rates, redrawn.
 
     Each change reruns :func:`sweep` (``runs`` runs per TIME-WAIT length, about
@@ -597,43 +576,17 @@ class Panel:
         self.words = w.HTML()
         self.out = w.Output(layout=w.Layout(min_height="440px"))
         self.points: list[Rates] = []
-        for control in self.controls.values():
-            control.observe(lambda _: self.redraw(), names="value")
+        self.watch()
         self.redraw()
         boxes = list(self.controls.values())
         self.widget = w.VBox([w.HBox([w.VBox(boxes[:4]), w.VBox(boxes[4:])]), self.words,
                               self.out])
 
-    @property
-    def values(self) -> dict[str, Any]:
-        return {name: control.value for name, control in self.controls.items()}
-
     def redraw(self) -> None:
-        from .widgets import mimebundle
-
+        """Rerun the sweep for the current values and show its rates."""
         self.points = sweep(self.multiples, self.runs, **self.values)
         self.words.value = "<b>Measured:</b> " + describe(self.points)
-        self.out.outputs = ({"output_type": "display_data", "metadata": {},
-                             "data": mimebundle(figure(self.points))},)
-
-    def update(self, **values: Any) -> None:
-        """Set controls by name, then redraw once."""
-        unknown = [name for name in values if name not in self.controls]
-        if unknown:
-            raise UsageError(f"no such control: {', '.join(unknown)}; this panel has "
-                             + ", ".join(self.controls))
-        for control in self.controls.values():
-            control.unobserve_all("value")
-        for name, value in values.items():
-            self.controls[name].value = value
-        for control in self.controls.values():
-            control.observe(lambda _: self.redraw(), names="value")
-        self.redraw()
-
-    def _ipython_display_(self) -> None:
-        from IPython.display import display
-
-        display(self.widget)  # type: ignore[no-untyped-call]
+        self.show(self.out, figure(self.points))
 
 
 def panel(*, msl: float = 10.0, runs: int = 150, multiples: Sequence[float] = MULTIPLES,

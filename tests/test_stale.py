@@ -151,7 +151,7 @@ def test_waste_panel_redraws_when_a_slider_moves() -> None:
     assert "application/vnd.plotly.v1+json" in shown["data"]
     panel.update(duplicate=0.0)
     assert panel.figure is not first and list(panel.figure.data[0].y) == [0.01, 0.01]
-    with pytest.raises(ValueError, match="no such slider"):
+    with pytest.raises(ValueError, match="no such control"):
         panel.update(jitter=0.1)
 
 
