@@ -102,3 +102,16 @@ class IncrementingISN:
 
     def __repr__(self) -> str:
         return f"IncrementingISN({self.start}, step={self.step})"
+
+
+def figure_pair(kind: str) -> tuple[IsnSource, IsnSource]:
+    """ISN sources for A and B starting at 100 and 300 as in RFC 9293's figures.
+
+    ``kind="fixed"`` reuses 100 and 300 in every incarnation; ``kind="clock"``
+    adds RFC 9293's 4-microsecond clock, so later connections start higher.
+    """
+    if kind == "fixed":
+        return FixedISN(100), FixedISN(300)
+    if kind == "clock":
+        return ClockISN(100), ClockISN(300)
+    raise UsageError(f"isn must be 'fixed' or 'clock', got {kind!r}")

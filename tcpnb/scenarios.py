@@ -18,7 +18,7 @@ from typing import Any, Callable
 
 from .app import on_received, on_state
 from .errors import UsageError
-from .isn import ClockISN, FixedISN, IncrementingISN, IsnSource
+from .isn import IncrementingISN, IsnSource, figure_pair
 from .segment import Flags, Segment
 from .sim import SimEndpoint, Simulation
 from .states import State
@@ -262,14 +262,9 @@ def time_wait_reuse(*, old_lag: float = 1.5, isn: str = "fixed", time_wait: floa
     4-microsecond clock.  Pass ``time_wait=`` a longer time to see TIME-WAIT
     protect the new connection.
     """
-    sources: dict[str, tuple[IsnSource, IsnSource]] = {
-        "fixed": (FixedISN(100), FixedISN(300)),
-        "clock": (ClockISN(100), ClockISN(300)),
-    }
-    if isn not in sources:
-        raise UsageError(f"isn must be 'fixed' or 'clock', got {isn!r}")
+    a_isn, b_isn = figure_pair(isn)
     sim = Simulation(time_wait=time_wait, **net)
-    a, b = _pair(sim, *sources[isn])
+    a, b = _pair(sim, a_isn, b_isn)
     b.listen(reopen=True)
     a.connect("B")
     a.send(100, at=on_state(State.ESTABLISHED))

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 from .analysis import Held
 from .app import on_received, on_state
 from .errors import UsageError
-from .isn import ClockISN, FixedISN, IsnSource
+from .isn import ClockISN, FixedISN, figure_pair
 from .panel import ControlPanel
 from .segment import SEQ_SPACE, seq_add, seq_diff
 from .sim import Simulation
@@ -44,14 +44,6 @@ _WANTING = (State.SYN_SENT, State.SYN_RECEIVED, State.ESTABLISHED)
 
 
 # ------------------------------------------------------------ one connection
-def _isn_sources(isn: str) -> tuple[IsnSource, IsnSource]:
-    if isn == "clock":
-        return ClockISN(100), ClockISN(300)
-    if isn == "fixed":
-        return FixedISN(100), FixedISN(300)
-    raise UsageError(f"isn must be 'clock' or 'fixed', got {isn!r}")
-
-
 def _check_handshake(handshake: str) -> str:
     if handshake not in HANDSHAKES:
         raise UsageError(f"handshake must be 'two-way' or 'three-way', got {handshake!r}")
@@ -70,7 +62,7 @@ def connection(handshake: str = "three-way", *, request: int = 100, reply: int =
     ``loss``, ``duplicate``, ``duplicate_lag``, ``seed``, ``profile``, ...).
     """
     _check_handshake(handshake)
-    a_isn, b_isn = _isn_sources(isn)
+    a_isn, b_isn = figure_pair(isn)
     sim = Simulation(**net)
     a = sim.endpoint("A", isn=a_isn, handshake=handshake)
     b = sim.endpoint("B", isn=b_isn, handshake=handshake)

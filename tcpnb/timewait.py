@@ -58,7 +58,7 @@ from typing import TYPE_CHECKING, Any
 
 from .app import on_received, on_state
 from .errors import UsageError
-from .isn import ClockISN, FixedISN, IsnSource
+from .isn import figure_pair
 from .network import check_number
 from .panel import ControlPanel
 from .segment import Flags, Segment
@@ -249,14 +249,6 @@ def assassination(*, rfc1337: bool = False, old_at: float = 5.0, **net: Any) -> 
 
 
 # ------------------------------------------------------------------- one run
-def _isn_sources(isn: str) -> tuple[IsnSource, IsnSource]:
-    if isn == "fixed":
-        return FixedISN(100), FixedISN(300)
-    if isn == "clock":
-        return ClockISN(100), ClockISN(300)
-    raise UsageError(f"isn must be 'fixed' or 'clock', got {isn!r}")
-
-
 def _check_runs(runs: int) -> int:
     if isinstance(runs, bool) or not isinstance(runs, int) or runs < 1:
         raise UsageError(f"runs must be a whole number >= 1, got {runs!r}")
@@ -305,7 +297,7 @@ def reconnect(*, time_wait: float, msl: float = 10.0, delay: float = 0.1,
     gap = check_number("gap", gap)
     sim = Simulation(delay=delay, jitter=jitter, loss=loss, seed=seed, profile=profile, msl=msl,
                      time_wait=check_number("time_wait", time_wait), rfc1337=rfc1337)
-    a_isn, b_isn = _isn_sources(isn)
+    a_isn, b_isn = figure_pair(isn)
     a, b = sim.endpoint("A", isn=a_isn), sim.endpoint("B", isn=b_isn)
     _add_copies(sim, duplicate, max(0.0, msl - delay - jitter), seed)
     b.listen(reopen=True)

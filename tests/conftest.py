@@ -21,3 +21,19 @@ def exchange(trace: Trace) -> list[tuple[str, str, str, str]]:
         receiver = str(trace.state_after_event(t.dst, t.arrived_event or 0))
         rows.append((t.src, str(t.segment), sender, receiver))
     return rows
+
+
+def check_question(q: object, cite: str = r"RFC|§|Figure") -> None:
+    """A self-check is well made: one right answer, and wrong ones that explain and cite."""
+    import re
+
+    choices = q.choices  # type: ignore[attr-defined]
+    assert sum(c.correct for c in choices) == 1
+    for k, choice in enumerate(choices):
+        verdict = q.check(k)  # type: ignore[attr-defined]
+        assert verdict.correct == choice.correct
+        assert verdict.message == (choice.feedback or verdict.message)
+        if not choice.correct:
+            assert len(choice.feedback) > 40, choice.text
+    assert any(re.search(cite, c.feedback) for c in choices if not c.correct), \
+        "at least one wrong option should point to the RFC"

@@ -152,3 +152,14 @@ def test_crash_forgets_everything_silently() -> None:
     assert (last.new, last.cause) == (State.CLOSED, "reboot (all state lost)")
     assert all(t.sent_at < 1.0 for t in trace.transmissions)
     assert trace.final_state("B") is State.ESTABLISHED  # B does not know: half-open
+
+
+def test_figure_pair_isn_sources() -> None:
+    from tcpnb.isn import figure_pair
+
+    fixed_a, fixed_b = figure_pair("fixed")
+    assert (fixed_a.next(5.0), fixed_b.next(5.0)) == (100, 300)
+    clock_a, _ = figure_pair("clock")
+    assert clock_a.next(1.0) == 100 + 250_000
+    with pytest.raises(ValueError, match="isn must be 'fixed' or 'clock'"):
+        figure_pair("random")
