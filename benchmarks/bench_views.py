@@ -19,9 +19,10 @@ from typing import Callable
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tcpnb import multirun, scenarios, widgets  # noqa: E402
-from tcpnb.ladder import ladder  # noqa: E402
-from tcpnb.statediagram import state_diagram  # noqa: E402
+from tcpnb import scenarios, widgets
+from tcpnb.course import multirun  # noqa: E402
+from tcpnb.views.ladder import ladder  # noqa: E402
+from tcpnb.views.statediagram import state_diagram  # noqa: E402
 
 
 def median_ms(action: Callable[[], object], repeat: int) -> float:

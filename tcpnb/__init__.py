@@ -1,42 +1,64 @@
 """tcpnb: see how TCP opens and closes a connection, exactly as RFC 9293 says.
 
-The pieces, in the order they build on each other:
+The package is built in layers; each imports only the layers above it in this list:
 
-* :mod:`tcpnb.segment` -- segments and sequence-number arithmetic;
-* :mod:`tcpnb.states` -- the eleven states and the transition table;
-* :mod:`tcpnb.endpoint` -- one endpoint as a sans-I/O state machine;
-* :mod:`tcpnb.sim` and :mod:`tcpnb.network` -- a deterministic simulator;
-* :mod:`tcpnb.trace` -- the record of a run that every view reads;
-* :mod:`tcpnb.scenarios` -- the ready-made runs the course uses.
+* :mod:`tcpnb.core` -- segments, the eleven states and their table, one endpoint
+  as a sans-I/O state machine, timers and ISNs (the standard library only);
+* :mod:`tcpnb.sim` -- a deterministic simulator, its trace, and the named scenarios;
+* :mod:`tcpnb.views` -- the text ladder and the plotly figures drawn from a trace;
+* :mod:`tcpnb.real` -- captures of a real Linux kernel, and the model beside them;
+* :mod:`tcpnb.course` -- self-checks, review exercises and Monte-Carlo experiments;
+* :mod:`tcpnb.widgets` -- ipywidgets control panels, and the notebook set-up.
 
-Nothing here imports plotly or ipywidgets; the view modules do, lazily.
+``import tcpnb`` loads only the first two layers and the text ladder: no plotly,
+no ipywidgets.  The figure and panel functions below load their layer on first use.
 """
 
-from . import profiles
-from .app import on_received, on_state
-from .endpoint import Endpoint, Handshake
-from .errors import BudgetExceeded, UsageError
-from .isn import ClockISN, FixedISN, IncrementingISN, RandomISN
-from .segment import Flags, Segment
-from .sim import Simulation
-from .states import State
-from .trace import Fate, Origin, Trace, Transmission
+from __future__ import annotations
+
+from typing import Any
+
+from .core import profiles
+from .core.endpoint import Endpoint, Handshake
+from .core.errors import BudgetExceeded, CaptureError, IllegalTransition, UsageError
+from .core.isn import ClockISN, FixedISN, IncrementingISN, RandomISN
+from .core.profiles import LINUX, RFC, Profile
+from .core.segment import Flags, Segment
+from .core.states import State
+from .sim import analysis, scenarios
+from .sim.simulation import SimEndpoint, Simulation
+from .sim.trace import Fate, Origin, Trace, Transmission
+from .sim.triggers import on_received, on_state
+from .views.textladder import text_ladder
 
 __all__ = [
-    "BudgetExceeded", "ClockISN", "Endpoint", "Fate", "FixedISN", "Flags", "Handshake",
-    "IncrementingISN", "Origin", "RandomISN", "Segment", "Simulation", "State", "Trace",
-    "Transmission", "UsageError", "on_received", "on_state", "profiles",
+    "BudgetExceeded", "CaptureError", "ClockISN", "Endpoint", "Fate", "FixedISN", "Flags",
+    "Handshake", "IllegalTransition", "IncrementingISN", "LINUX", "Origin", "Profile", "RFC",
+    "RandomISN", "Segment", "SimEndpoint", "Simulation", "State", "Trace", "Transmission",
+    "UsageError", "analysis", "compare", "explore", "knowledge", "ladder", "load_capture",
+    "on_received", "on_state", "profiles", "scenarios", "setup", "state_diagram", "text_ladder",
+    "timeline",
 ]
 __version__ = "0.1.0"
 
-# The view modules need plotly or ipywidgets; load them only when asked for.
-_VIEWS = {"palette", "ladder", "statediagram", "timeline", "knowledge", "multirun", "widgets",
-          "capture"}
+#: Entry points that need plotly, ipywidgets or dpkt: name -> (module, attribute).
+_LAZY = {
+    "ladder": ("views.ladder", "ladder"),
+    "timeline": ("views.timeline", "timeline"),
+    "state_diagram": ("views.statediagram", "state_diagram"),
+    "knowledge": ("views.knowledge", "knowledge"),
+    "load_capture": ("real.capture", "load"),
+    "explore": ("widgets.scenario_panel", "explore"),
+    "compare": ("widgets.scenario_panel", "compare"),
+    "setup": ("widgets.colab", "setup"),
+}
 
 
-def __getattr__(name: str) -> object:
-    if name in _VIEWS:
+def __getattr__(name: str) -> Any:
+    """Load a figure, panel or capture entry point on first use (PEP 562)."""
+    if name in _LAZY:
         import importlib
 
-        return importlib.import_module(f".{name}", __name__)
+        module, attribute = _LAZY[name]
+        return getattr(importlib.import_module(f".{module}", __name__), attribute)
     raise AttributeError(f"module 'tcpnb' has no attribute {name!r}")

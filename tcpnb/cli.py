@@ -13,9 +13,9 @@ import argparse
 import sys
 from typing import NoReturn, Sequence
 
-from . import analysis, scenarios
-from .knowledge import knowledge
-from .textladder import render
+from .sim import analysis, scenarios
+from .views.knowledge import knowledge
+from .views.textladder import text_ladder
 
 
 class _Parser(argparse.ArgumentParser):
@@ -64,7 +64,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         trace = scenarios.run(args.scenario, **settings)
     except ValueError as error:
         parser.exit(2, f"{parser.prog}: error: {error}\n")
-    print(render(trace, relative=args.relative))
+    print(text_ladder(trace, relative=args.relative))
     if args.knowledge:
         print()
         print(knowledge(trace))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from tcpnb import Trace
-from tcpnb.trace import Fate
+from tcpnb.sim.trace import Fate
 
 
 def exchange(trace: Trace) -> list[tuple[str, str, str, str]]:

@@ -30,7 +30,7 @@ from typing import Any
 
 import pytest
 
-from tcpnb import widgets
+from tcpnb.widgets import scenario_panel as widgets
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOK = ROOT / "notebooks" / "01_three_way_open.ipynb"

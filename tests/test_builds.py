@@ -97,15 +97,15 @@ def test_the_instructor_edition_shows_solutions_and_the_learner_edition_folds_th
 
 def test_a_ladder_figure_gets_its_text_ladder_beside_it(monkeypatch: pytest.MonkeyPatch) -> None:
     import ipywidgets
+    import tcpnb.views.ladder as ladder_module
 
-    import tcpnb.ladder
     from tcpnb import scenarios
 
     monkeypatch.setattr(ipywidgets.Widget, "_repr_mimebundle_", ipywidgets.Widget._repr_mimebundle_)
-    monkeypatch.setattr(tcpnb.ladder, "ladder", tcpnb.ladder.ladder)
+    monkeypatch.setattr(ladder_module, "ladder", ladder_module.ladder)
     static_edition.install()
     trace = scenarios.three_way_handshake()
-    page = static_edition.figure_html(tcpnb.ladder.ladder(trace).to_plotly_json())
+    page = static_edition.figure_html(ladder_module.ladder(trace).to_plotly_json())
     assert 'role="img" aria-label="Connection established' in page
     assert "<summary>Text version</summary>" in page
     assert "&lt;SEQ=100&gt;&lt;CTL=SYN&gt;" in page

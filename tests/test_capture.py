@@ -12,9 +12,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tcpnb import Flags, Origin, Trace, capture
-from tcpnb.capture import CaptureError, load
-from tcpnb.ladder import ladder
+from tcpnb import Flags, Origin, Trace, text_ladder
+from tcpnb.real import capture
+from tcpnb.real.capture import CaptureError, load
+from tcpnb.views.ladder import ladder
 
 CAPTURES = Path(__file__).resolve().parent.parent / "data" / "captures"
 PCAPS = sorted(CAPTURES.glob("*.pcap"))
@@ -69,7 +70,7 @@ def test_committed_captures_load(path):
     assert trace.transmissions[0].sent_at == 0.0
     assert trace.params["addresses"]["self" if path.stem == "self_connect" else "client"] \
         == data["client"]
-    assert trace.to_text()  # the text view draws it
+    assert text_ladder(trace)  # the text view draws it
     ladder(trace)           # and so does the plotly one
 
 
@@ -288,4 +289,4 @@ def test_fuzz_only_capture_errors(data):
         assert "\n" not in str(error)
     else:
         assert isinstance(trace, Trace) and trace.transmissions
-        assert trace.to_text()
+        assert text_ladder(trace)

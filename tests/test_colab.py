@@ -1,4 +1,4 @@
-"""tcpnb.colab: the setup cell's logic, on a fake Colab and off Colab."""
+"""tcpnb.widgets.colab: the setup cell's logic, on a fake Colab and off Colab."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import types
 import pytest
 from IPython.core.inputtransformer2 import TransformerManager
 
-from tcpnb import colab
+from tcpnb.widgets import colab
 
 REPO = "https://github.com/tcpnb/tcpnb"
 
@@ -88,7 +88,7 @@ def test_the_setup_cell_installs_nothing_elsewhere(capsys: pytest.CaptureFixture
 
 
 def test_colab_module_imports_neither_plotly_nor_ipywidgets() -> None:
-    code = ("import sys, tcpnb.colab; tcpnb.colab.setup(); "
+    code = ("import sys, tcpnb; tcpnb.setup(); "
             "print(sorted(m for m in ('plotly', 'ipywidgets') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.splitlines()[-1] == "[]"

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from tcpnb import Flags, Segment, State, profiles
-from tcpnb.endpoint import Endpoint
-from tcpnb.events import Notice, StateChanged, TimerSet, Transmit
-from tcpnb.isn import FixedISN
+from tcpnb.core.endpoint import Endpoint
+from tcpnb.core.isn import FixedISN
+from tcpnb.core.outputs import Notice, StateChanged, TimerSet, Transmit
 
 
 def make(port: int = 1, isn: int = 100, profile: profiles.Profile = profiles.RFC) -> Endpoint:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from tcpnb import State, scenarios
-from tcpnb.trace import Origin
+from tcpnb.sim.trace import Origin
 
 from .conftest import exchange
 

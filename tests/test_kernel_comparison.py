@@ -1,9 +1,9 @@
 """The simulator with profiles.LINUX against the committed captures of the Linux kernel.
 
-Each capture in data/captures has a mirroring simulation in tcpnb.kernel_runs.
+Each capture in data/captures has a mirroring simulation in tcpnb.real.
 They must send the same segments (flags without PSH, relative SEQ/ACK,
 lengths) in the same order, at the same times within max(5 %, one timer-wheel
-slot), except where kernel_runs.DIFFERENCES names a difference -- and each
+slot), except where real.DIFFERENCES names a difference -- and each
 named difference must be real.
 """
 
@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from tcpnb import State, kernel_mirror, kernel_runs
-from tcpnb.kernel_runs import DIFFERENCES, RUNS, compare, seen, simulate, tolerance
+from tcpnb import State, real
+from tcpnb.real import DIFFERENCES, RUNS, compare, mirror, seen, simulate, tolerance
 
 CAPTURES = Path(__file__).resolve().parent.parent / "data" / "captures"
 NAMES = sorted(RUNS)
@@ -35,8 +35,8 @@ def test_model_matches_kernel(name):
 @pytest.mark.parametrize("name", NAMES)
 def test_same_segments_in_the_same_order(name):
     """Independent of compare(): the kernel's segments, less those listed, are the model's."""
-    kernel = seen(kernel_runs.kernel(name))
-    model = seen(simulate(name), kernel_runs.VANTAGE[name])
+    kernel = seen(real.kernel(name))
+    model = seen(simulate(name), real.VANTAGE[name])
     only = {i for d in DIFFERENCES[name] for i in d.kernel_only}
     expected = [k for k in kernel if k.index not in only]
     for a, b in (pair for d in DIFFERENCES[name] for pair in d.swapped):
@@ -81,7 +81,7 @@ def test_delayed_ack_in_interactive_mode():
 
 def test_profile_settings_listed_are_needed():
     """syn_retries_exhausted needs syn_retries=5: with LINUX's 10 the model sends 11 SYNs."""
-    default = kernel_mirror._black_hole(12, 11)
+    default = mirror._black_hole(12, 11)
     assert not compare("syn_retries_exhausted", model=default).ok
     assert DIFFERENCES["syn_retries_exhausted"][0].settings == {"syn_retries": 5}
 
@@ -105,17 +105,17 @@ def test_comparison_notices_a_wrong_model(name, settings):
 def test_states_seen_by_ss_are_the_models(name):
     """ss polls every 20 ms, so it misses short states: what it saw must be in the model's order."""
     model = simulate(name)
-    for role, states in kernel_runs.ss_states(name).items():
-        assert kernel_runs.is_subsequence(states, model.state_sequence(role)), (role, states)
+    for role, states in real.ss_states(name).items():
+        assert real.is_subsequence(states, model.state_sequence(role)), (role, states)
 
 
 def test_time_wait_lasts_60_seconds():
     model = simulate("time_wait_length")
     (start, _), (end, closed) = model.states("client")[-2:]
     assert closed is State.CLOSED and end - start == 60.0
-    found = kernel_runs.summary("time_wait_length")["findings"]
+    found = real.summary("time_wait_length")["findings"]
     low, high = found["time_wait_length_min"], found["time_wait_length_max"]
-    assert 60.0 <= low <= high <= 60.0 + kernel_runs.slot(60.0)  # late by at most one slot
+    assert 60.0 <= low <= high <= 60.0 + real.slot(60.0)  # late by at most one slot
     assert abs(high - 60.0) <= tolerance(60.0)
     rfc = simulate("time_wait_length", profile="rfc")
     assert rfc.states("client")[-1][0] - rfc.states("client")[-2][0] == 240.0  # M7: not Linux
@@ -126,7 +126,7 @@ def test_time_wait_lasts_60_seconds():
     ("refused", "ECONNREFUSED", 0.0)])
 def test_connect_fails_like_the_kernel(name, error, limit):
     model = simulate(name)
-    kernel_at = kernel_runs.event_time(name, f"connect() -> {error}")
+    kernel_at = real.event_time(name, f"connect() -> {error}")
     gave_up = model.states("client")[-1][0]
     message = {"ETIMEDOUT": "error: connection timed out",
                "ECONNREFUSED": "error: connection refused"}[error]
@@ -138,7 +138,7 @@ def test_connect_fails_like_the_kernel(name, error, limit):
 def test_differences_present_in_every_capture():
     """EVERYWHERE: PSH on data, windows other than 65535, options on every SYN."""
     for name in NAMES:
-        trace = kernel_runs.kernel(name)
+        trace = real.kernel(name)
         data = [t.segment for t in trace.transmissions if t.segment.length]
         assert all("PSH" in str(s.flags) for s in data)
         assert all(t.segment.window != 65535 for t in trace.transmissions
@@ -146,7 +146,7 @@ def test_differences_present_in_every_capture():
         syns = [t.index for t in trace.transmissions if "SYN" in str(t.segment.flags)]
         assert all({"mss", "sack_perm", "ts", "wscale"} <= set(trace.params["options"][i])
                    for i in syns)
-    assert [d.topic for d in kernel_runs.EVERYWHERE] == ["PSH", "window", "options"]
+    assert [d.topic for d in real.EVERYWHERE] == ["PSH", "window", "options"]
 
 
 def test_every_difference_is_explained():
@@ -161,7 +161,7 @@ def test_json_summaries_agree_with_the_importer():
         summary = json.loads((CAPTURES / f"{name}.json").read_text())
         wire = [(s["src"], set(s["flags"].split(",")), s["seq"], s["ack"] or 0, s["len"])
                 for s in summary["segments"]]
-        trace = kernel_runs.kernel(name)
+        trace = real.kernel(name)
         ours = [(t.src, set(str(t.segment.flags).split(",")), t.segment.seq, t.segment.ack,
                  t.segment.length) for t in trace.transmissions]
         assert ours == wire, name
@@ -170,8 +170,8 @@ def test_json_summaries_agree_with_the_importer():
 
 
 def test_slot_follows_the_timer_wheel():
-    assert kernel_runs.slot(0.2) == 0.004 and kernel_runs.slot(1.0) == 0.032
-    assert kernel_runs.slot(8.0) == 0.256 and kernel_runs.slot(60.0) == 2.048
+    assert real.slot(0.2) == 0.004 and real.slot(1.0) == 0.032
+    assert real.slot(8.0) == 0.256 and real.slot(60.0) == 2.048
     assert [tolerance(t) for t in (1.0, 0.2, 0.04)] == pytest.approx([0.05, 0.01, 0.004])
 
 
@@ -181,7 +181,7 @@ def test_unknown_scenario():
 
 
 def test_self_checks_of_notebook_06():
-    from tcpnb import questions_real as q
+    from tcpnb.course import questions_real as q
 
     isn = q.relative_isn()
     assert [isn.check(i).correct for i in range(3)] == [False, True, False]
@@ -189,9 +189,9 @@ def test_self_checks_of_notebook_06():
     ack = q.ack_of_request()
     assert ack.check(1001).correct and "M9" in ack.check(2).message
     tw = q.time_wait_linux()
-    found = kernel_runs.summary("time_wait_length")["findings"]
+    found = real.summary("time_wait_length")["findings"]
     assert tw.check(round(found["time_wait_length_min"])).correct
     assert "M7" in tw.check(240).message and "M7" in tw.check(120).message
-    gaps = kernel_runs.summary("syn_retries_default")["findings"]["syn_gaps"]
+    gaps = real.summary("syn_retries_default")["findings"]["syn_gaps"]
     assert [round(g) for g in gaps[:6]] == [1, 1, 1, 1, 1, 2] and q.syn_spacing().check(1).correct
     assert set(q.TARGETS) == {"relative_isn", "ack_of_request", "time_wait_linux", "syn_spacing"}

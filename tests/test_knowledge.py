@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from tcpnb import scenarios
-from tcpnb.knowledge import MAYBE, NO, YES, knowledge
-from tcpnb.trace import Trace
+from tcpnb.sim.trace import Trace
+from tcpnb.views.knowledge import MAYBE, NO, YES, knowledge
 
 COLUMNS = ("A→B works", "B→A works", "I know the peer's ISN", "the peer knows my ISN",
            "the peer knows I know its ISN")

@@ -7,11 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from tcpnb import State, capture, kernel_runs, palette, scenarios
-from tcpnb.ladder import ladder, short_label
-from tcpnb.textladder import isn_bases
-from tcpnb.timeline import TimeAxis, state_spans
-from tcpnb.trace import Fate, Trace
+from tcpnb import State, real, scenarios
+from tcpnb.real import capture
+from tcpnb.sim.trace import Fate, Trace
+from tcpnb.views import palette
+from tcpnb.views.ladder import ladder, short_label
+from tcpnb.views.textladder import isn_bases
+from tcpnb.views.timeline import TimeAxis, state_spans
 
 ALL = [name for name, _ in scenarios.describe()]
 
@@ -170,7 +172,7 @@ def test_on_loopback_a_lost_arrow_is_short_and_ends_in_a_cross(name: str, droppe
 
 
 def test_a_state_too_short_for_its_name_leaves_the_room_to_the_next() -> None:
-    fig = ladder(kernel_runs.together("syn_lost"), labels=False)
+    fig = ladder(real.together("syn_lost"), labels=False)
     beside_kernel_client = [a.text for a in fig.layout.annotations
                             if a.x is not None and a.x < 0 and a.yref != "paper"]
     assert "SYN-SENT" in beside_kernel_client and "CLOSED" not in beside_kernel_client
@@ -199,7 +201,7 @@ def test_palette_tells_neighbouring_states_apart_with_any_colour_vision() -> Non
 
 
 def test_timeline_has_a_bar_per_state_span_and_real_time_ticks() -> None:
-    from tcpnb.timeline import timeline
+    from tcpnb.views.timeline import timeline
 
     trace = scenarios.normal_close()
     fig = timeline(trace)

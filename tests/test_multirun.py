@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tcpnb import analysis, multirun
+from tcpnb import analysis
+from tcpnb.course import multirun
 
 
 def test_rates_over_a_grid_with_common_seeds() -> None:

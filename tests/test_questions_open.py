@@ -4,10 +4,10 @@ import re
 
 import pytest
 
-from .conftest import check_question
+from tcpnb.course import questions_open as qo
+from tcpnb.course.quiz import NumberQuestion, Question
 
-from tcpnb import questions_open as qo
-from tcpnb.quiz import NumberQuestion, Question
+from .conftest import check_question
 
 ALL = list(qo.TARGETS)
 
@@ -49,7 +49,7 @@ def test_the_questions_agree_with_the_simulator() -> None:
     assert qo.synack_ack_number().check(synack.ack).correct
     data_ack = [s for s in scenarios.three_way_handshake(data=10).segments("B")][-1]
     assert qo.data_ack_number().check(data_ack.ack).correct
-    from tcpnb import stale
+    from tcpnb.course import stale
     check = stale.isn_window("clock", 1.0)
     assert qo.clock_shift().check(check.new_isn - check.old_isn).correct
 

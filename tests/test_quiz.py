@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from tcpnb.quiz import Choice, NumberQuestion, Question
+from tcpnb.course.quiz import Choice, NumberQuestion, Question
 
 
 def third_ack() -> Question:

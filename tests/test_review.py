@@ -6,12 +6,13 @@ import re
 
 import pytest
 
-from .conftest import check_question
+from tcpnb import State, scenarios
+from tcpnb.course import questions_close as qc
+from tcpnb.course import review as rv
+from tcpnb.course import timewait
+from tcpnb.course.quiz import NumberQuestion, Question
 
-from tcpnb import State, scenarios, timewait
-from tcpnb import questions_close as qc
-from tcpnb import review as rv
-from tcpnb.quiz import NumberQuestion, Question
+from .conftest import check_question
 
 
 # ------------------------------------------------------------- state tables

@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from tcpnb import Flags, Segment
-from tcpnb.segment import seq_add, seq_between, seq_diff, seq_le, seq_lt
+from tcpnb.core.segment import seq_add, seq_between, seq_diff, seq_le, seq_lt
 
 
 def test_rfc_notation() -> None:

@@ -4,8 +4,19 @@ import math
 
 import pytest
 
-from tcpnb import (BudgetExceeded, Fate, Flags, Origin, Segment, Simulation, State, UsageError,
-                   on_received, on_state, scenarios)
+from tcpnb import (
+    BudgetExceeded,
+    Fate,
+    Flags,
+    Origin,
+    Segment,
+    Simulation,
+    State,
+    UsageError,
+    on_received,
+    on_state,
+    scenarios,
+)
 
 
 @pytest.mark.parametrize("kwargs, name", [
@@ -155,7 +166,7 @@ def test_crash_forgets_everything_silently() -> None:
 
 
 def test_figure_pair_isn_sources() -> None:
-    from tcpnb.isn import figure_pair
+    from tcpnb.core.isn import figure_pair
 
     fixed_a, fixed_b = figure_pair("fixed")
     assert (fixed_a.next(5.0), fixed_b.next(5.0)) == (100, 300)

@@ -2,7 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from tcpnb import State, analysis, scenarios, stale
+from tcpnb import State, analysis, scenarios, widgets
+from tcpnb.course import stale
 
 
 def test_a_clean_connection_holds_nothing_unwanted() -> None:
@@ -144,7 +145,7 @@ def test_compare_figure() -> None:
 
 
 def test_waste_panel_redraws_when_a_slider_moves() -> None:
-    panel = stale.waste_panel(runs=10, duplicate=0.2)
+    panel = widgets.waste_panel(runs=10, duplicate=0.2)
     first = panel.figure
     assert panel.values == {"delay": 0.1, "loss": 0.0, "duplicate": 0.2}
     (shown,) = panel.output.outputs
@@ -156,7 +157,7 @@ def test_waste_panel_redraws_when_a_slider_moves() -> None:
 
 
 def test_window_panel_moves_the_window() -> None:
-    panel = stale.window_panel()
+    panel = widgets.window_panel()
     assert "clock: outside" in panel.figure.layout.title.text
     panel.update(gap=3.9, sent_before=1_000_001)
     assert "clock: inside" in panel.figure.layout.title.text

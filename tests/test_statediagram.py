@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from tcpnb import palette, scenarios
-from tcpnb.states import TCP_TABLE, TWO_WAY_TABLE
-from tcpnb.statediagram import state_diagram
+from tcpnb import scenarios
+from tcpnb.core.states import TCP_TABLE, TWO_WAY_TABLE
+from tcpnb.views import palette
+from tcpnb.views.statediagram import state_diagram
 
 
 def _edges(fig) -> list[tuple[str, str, str, bool]]:

@@ -3,8 +3,14 @@ from __future__ import annotations
 import pytest
 
 from tcpnb import State
-from tcpnb.states import (TCP_TABLE, TRANSITIONS, TWO_WAY_TRANSITIONS, IllegalTransition, Trigger,
-                          next_state)
+from tcpnb.core.states import (
+    TCP_TABLE,
+    TRANSITIONS,
+    TWO_WAY_TRANSITIONS,
+    IllegalTransition,
+    Trigger,
+    next_state,
+)
 
 
 def test_eleven_states_with_rfc_names() -> None:

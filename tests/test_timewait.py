@@ -6,9 +6,9 @@ import time
 
 import pytest
 
-from tcpnb import State
-from tcpnb import timewait as tw
-from tcpnb.trace import Origin
+from tcpnb import State, widgets
+from tcpnb.course import timewait as tw
+from tcpnb.sim.trace import Origin
 
 
 # ------------------------------------------------------------------ closing
@@ -179,7 +179,7 @@ def test_figure_and_panel_build() -> None:
     fig = tw.figure(points)
     names = [trace.name for trace in fig.data]
     assert names[:2] == [tw.FAILURES["reset"], tw.FAILURES["old_accepted"]]
-    panel = tw.panel(runs=5, multiples=(0.0, 2.0), loss=0.1)
+    panel = widgets.time_wait_panel(runs=5, multiples=(0.0, 2.0), loss=0.1)
     assert "Measured" in panel.words.value and len(panel.points) == 2
     panel.update(isn="clock", msl=5.0)
     assert panel.points[0].msl == 5.0 and panel.points[0].old_accepted == 0
@@ -195,7 +195,7 @@ def test_linux_captures_are_found_when_the_data_folder_is_there() -> None:
 
 
 def test_close_panel_redraws_the_run_it_is_asked_for() -> None:
-    panel = tw.close_panel(delay=0.1, lose="first FIN")
+    panel = widgets.close_panel(delay=0.1, lose="first FIN")
     assert panel.trace is not None and "FIN lost once" in panel.status.value
     panel.update(first="B", lose="last ACK", delay=0.2)
     assert tw.time_wait_holders(panel.trace) == ["B"]
@@ -205,7 +205,7 @@ def test_close_panel_redraws_the_run_it_is_asked_for() -> None:
 
 
 def test_assassination_reproduces_rfc_1337_figure_1() -> None:
-    from tcpnb import review
+    from tcpnb.course import review
 
     killed = tw.assassination()
     assert review.rfc_rows(killed, since=4.0) == [

@@ -102,7 +102,7 @@ def test_colab_gets_a_self_loading_page() -> None:
 
 
 def test_below_puts_html_under_the_figure_and_redraws_it_on_every_update() -> None:
-    from tcpnb.knowledge import knowledge
+    from tcpnb.views.knowledge import knowledge
 
     panel = widgets.explore("three_way_handshake", data=0, below=knowledge)
     pane = panel.panes[0]

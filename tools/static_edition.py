@@ -4,8 +4,8 @@ tools/build.py uses this module twice:
 
 * in the kernel that executes a notebook for the offline edition, :func:`install` makes every
   displayed widget also carry a ``text/html`` picture of itself as it is when displayed, that
-  is, at its starting settings; and every figure drawn by ``tcpnb.ladder.ladder`` carries its
-  text ladder (``trace.to_text()``) in ``layout.meta``;
+  is, at its starting settings; and every figure drawn by ``tcpnb.ladder`` carries its
+  text ladder (``tcpnb.text_ladder(trace)``) in ``layout.meta``;
 * on the executed notebook, :func:`figure_html` turns each plotly figure into a div that needs
   only a local ``plotly.min.js``, with its text version beside it.
 """
@@ -110,7 +110,8 @@ def install() -> None:
     """Run in the executing kernel: give widgets a static picture and ladders a text version."""
     import ipywidgets
 
-    import tcpnb.ladder
+    import tcpnb.views.ladder as ladder_module
+    from tcpnb import text_ladder
 
     widget_bundle = ipywidgets.Widget._repr_mimebundle_
 
@@ -122,13 +123,13 @@ def install() -> None:
 
     ipywidgets.Widget._repr_mimebundle_ = _repr_mimebundle_
 
-    draw = tcpnb.ladder.ladder
+    draw = ladder_module.ladder
 
     @functools.wraps(draw)
     def ladder(trace: Any, *args: Any, **kwargs: Any) -> Any:
         figure = draw(trace, *args, **kwargs)
         meta = figure.layout.meta if isinstance(figure.layout.meta, dict) else {}
-        figure.layout.meta = {**meta, TEXT_KEY: trace.to_text()}
+        figure.layout.meta = {**meta, TEXT_KEY: text_ladder(trace)}
         return figure
 
-    tcpnb.ladder.ladder = ladder
+    ladder_module.ladder = ladder

@@ -22,14 +22,14 @@ from __future__ import annotations
 import argparse
 import re
 import sys
-import tomllib
 from pathlib import Path
 
 import nbformat
+import tomllib
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from tcpnb.colab import setup_cell_source  # noqa: E402
+from tcpnb.widgets.colab import setup_cell_source  # noqa: E402
 
 BRANCH = "main"
 SOLUTION_TAGS = {"solution", "exercise-solution"}

@@ -1,0 +1,77 @@
+"""What an endpoint tells the outside world (the outputs of the sans-I/O core).
+
+Every call into an :class:`~tcpnb.core.endpoint.Endpoint` returns a list of these
+records, in the order they happened.  The endpoint never sends anything or
+sets a clock itself: the caller (the simulator, a test, a student) reads the
+list and acts on it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Union
+
+from .segment import Segment
+from .states import State
+
+
+@dataclass(frozen=True, slots=True)
+class Transmit:
+    """Put ``segment`` on the wire."""
+
+    segment: Segment
+    retransmission: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class StateChanged:
+    """The endpoint moved from ``old`` to ``new`` because of ``cause``.
+
+    ``iss`` and ``irs`` are the initial send and receive sequence numbers known
+    at that moment (``None`` while unknown).
+    """
+
+    old: State
+    new: State
+    cause: str
+    iss: int | None = None
+    irs: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Notice:
+    """A message to the endpoint's user, in RFC 9293's words ("error: connection reset")."""
+
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class Delivered:
+    """In-order bytes handed to the endpoint's user (what ``recv()`` would return)."""
+
+    data: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class TimerSet:
+    """Call :meth:`Endpoint.on_timer` at ``deadline`` (seconds) for timer ``name``."""
+
+    name: str
+    deadline: float
+
+
+@dataclass(frozen=True, slots=True)
+class TimerCancelled:
+    """Timer ``name`` is no longer needed."""
+
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class TimerFired:
+    """Timer ``name`` expired and was acted upon."""
+
+    name: str
+
+
+Output = Union[Transmit, StateChanged, Notice, Delivered, TimerSet, TimerCancelled, TimerFired]

@@ -1,0 +1,374 @@
+"""Stale requests: what an old duplicate SYN costs a server, and why ISNs come from a clock.
+
+Two experiments for the course's notebook 02 ("why not two messages?"):
+
+* :func:`experiment` runs many short connections over a network that keeps a
+  copy of some segments and delivers it late (``duplicate``, ``lag``).  A late
+  copy of a SYN reaches the server after the real connection is over.  The
+  experiment counts the connections the server then set up that no client
+  wanted, and the seconds it held them, for the two-way variant (NOT TCP: the
+  server is open on the SYN alone) and for TCP's three-way handshake.
+* :func:`isn_window` asks whether an old segment falls inside the receive
+  window of a new connection between the same ports, when the initial
+  sequence numbers are fixed and when they come from RFC 9293's clock
+  (§3.4.1, MUST-8).
+
+Both are pure functions of their arguments: a seed fixes every run.  Nothing
+here imports plotly until a ``*_figure`` function is called.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from ..core.errors import UsageError
+from ..core.isn import ClockISN, FixedISN, figure_pair
+from ..core.segment import SEQ_SPACE, seq_add, seq_diff
+from ..core.states import State
+from ..sim.analysis import Held
+from ..sim.simulation import Simulation
+from ..sim.trace import Trace
+from ..sim.triggers import on_received, on_state
+
+if TYPE_CHECKING:
+    import plotly.graph_objects as go
+
+HANDSHAKES = ("two-way", "three-way")
+TICK = 4e-6  # RFC 9293 §3.4.1: the ISN clock ticks about every 4 microseconds
+_IDLE = (State.CLOSED, State.LISTEN)
+_WANTING = (State.SYN_SENT, State.SYN_RECEIVED, State.ESTABLISHED)
+
+
+# ------------------------------------------------------------ one connection
+def _check_handshake(handshake: str) -> str:
+    if handshake not in HANDSHAKES:
+        raise UsageError(f"handshake must be 'two-way' or 'three-way', got {handshake!r}")
+    return handshake
+
+
+def connection(handshake: str = "three-way", *, request: int = 100, reply: int = 100,
+               isn: str = "clock", **net: Any) -> Trace:
+    """One short connection: A opens, sends a request, B replies, A closes, B closes.
+
+    B listens again after each connection (a server), so a late copy of A's SYN
+    finds it in LISTEN.  ``handshake="two-way"`` is NOT TCP: B counts the
+    connection open on the SYN alone and A sends no third segment.
+    ``isn`` is ``"clock"`` (RFC 9293's 4-microsecond clock, the default) or
+    ``"fixed"``; ``net`` goes to :class:`~tcpnb.sim.simulation.Simulation` (``delay``,
+    ``loss``, ``duplicate``, ``duplicate_lag``, ``seed``, ``profile``, ...).
+    """
+    _check_handshake(handshake)
+    a_isn, b_isn = figure_pair(isn)
+    sim = Simulation(**net)
+    a = sim.endpoint("A", isn=a_isn, handshake=handshake)
+    b = sim.endpoint("B", isn=b_isn, handshake=handshake)
+    b.listen(reopen=True)
+    a.connect("B")
+    a.send(request, at=on_state(State.ESTABLISHED))
+    b.send(reply, at=on_received(request))
+    a.close(at=on_received(reply))
+    b.close(at=on_state(State.CLOSE_WAIT))
+    return sim.run()
+
+
+# ---------------------------------------------------------- wanted or not?
+def _client_iss_at(trace: Trace, client: str, t: float) -> tuple[State, int | None]:
+    """The client's state just after time ``t``, and the ISS of the connection it was in."""
+    state, iss = State.CLOSED, None
+    for record in trace.state_changes:
+        if record.t > t:
+            break
+        if record.endpoint == client:
+            state, iss = record.new, record.iss
+    return state, iss
+
+
+def server_spans(trace: Trace, server: str = "B",
+                 client: str = "A") -> list[tuple[Held, int | None]]:
+    """Every span ``server`` spent outside LISTEN/CLOSED, with the IRS it was opened with.
+
+    A span is *wanted* if, when it began, ``client`` was itself opening or in
+    a connection whose ISS is the server's IRS: that is, the client was
+    asking for exactly this connection.  A late copy of an earlier SYN fails
+    the test even when it carries the same number, because by then the client
+    has closed (or is in TIME-WAIT).
+    """
+    spans: list[tuple[Held, int | None]] = []
+    start: float | None = None
+    established, irs = False, None
+    for r in (r for r in trace.state_changes if r.endpoint == server):
+        if r.new in _IDLE:
+            if start is not None:
+                spans.append((_held(trace, client, start, r.t, established, irs), irs))
+            start, established, irs = None, False, None
+            continue
+        if start is None:
+            start = r.t
+        irs = r.irs if r.irs is not None else irs
+        established = established or r.new is State.ESTABLISHED
+    if start is not None:
+        spans.append((_held(trace, client, start, trace.end_time, established, irs), irs))
+    return spans
+
+
+def _held(trace: Trace, client: str, start: float, end: float, established: bool,
+          irs: int | None) -> Held:
+    state, iss = _client_iss_at(trace, client, start)
+    return Held(start, end, established, state in _WANTING and iss is not None and iss == irs)
+
+
+def unwanted_spans(trace: Trace, server: str = "B", client: str = "A") -> list[Held]:
+    """The spans in which ``server`` held state for a connection nobody wanted."""
+    return [held for held, _ in server_spans(trace, server, client) if not held.wanted]
+
+
+# --------------------------------------------------------------- Monte Carlo
+@dataclass(frozen=True, slots=True)
+class StaleResult:
+    """What ``runs`` connections cost a server in unwanted connections."""
+
+    handshake: str
+    runs: int
+    unwanted: int        # connection attempts the server held that no client wanted
+    unwanted_open: int   # ... of which the server counted as open (ESTABLISHED)
+    seconds: float       # server-seconds spent holding them
+    completed: int       # runs in which the client's own request was answered
+
+    @property
+    def seconds_per_100(self) -> float:
+        """Server-seconds held for unwanted connections per 100 real connections."""
+        return 100 * self.seconds / self.runs if self.runs else 0.0
+
+    @property
+    def unwanted_per_100(self) -> float:
+        """Unwanted connections per 100 real connections."""
+        return 100 * self.unwanted / self.runs if self.runs else 0.0
+
+    def __str__(self) -> str:
+        return (f"{self.handshake}: {self.unwanted} unwanted connections in {self.runs} runs "
+                f"({self.unwanted_open} counted as open), held {self.seconds:.1f} s in all")
+
+
+def experiment(handshake: str = "three-way", runs: int = 200, *, duplicate: float = 0.1,
+               lag: float | None = None, seed: int = 0, request: int = 100,
+               **net: Any) -> StaleResult:
+    """Run :func:`connection` ``runs`` times (seeds ``seed``, ``seed + 1``, ...); add up the waste.
+
+    Args:
+        handshake: ``"two-way"`` (NOT TCP) or ``"three-way"``.
+        runs: how many connections.
+        duplicate: probability that the network keeps a copy of a segment.
+        lag: a copy arrives up to this many seconds late (default: the
+            profile's MSL, the longest a segment may live; 120 s for RFC).
+        seed: the first seed.
+        request: bytes in A's request (B answers with as many).
+        **net: ``delay``, ``loss``, ``jitter``, ``profile`` or any profile field.
+    """
+    _check_handshake(handshake)
+    if isinstance(runs, bool) or not isinstance(runs, int) or runs < 1:
+        raise UsageError(f"runs must be a whole number >= 1, got {runs!r}")
+    unwanted = unwanted_open = completed = 0
+    seconds = 0.0
+    for k in range(runs):
+        trace = connection(handshake, request=request, reply=request, duplicate=duplicate,
+                           duplicate_lag=lag, seed=seed + k, **net)
+        spans = unwanted_spans(trace)
+        unwanted += len(spans)
+        unwanted_open += sum(h.established for h in spans)
+        seconds += sum(h.seconds for h in spans)
+        completed += len(trace.received("A")) >= request
+    return StaleResult(handshake, runs, unwanted, unwanted_open, seconds, completed)
+
+
+def compare(runs: int = 200, **kwargs: Any) -> dict[str, StaleResult]:
+    """:func:`experiment` for both handshakes on the same seeds and network settings."""
+    return {h: experiment(h, runs, **kwargs) for h in HANDSHAKES}
+
+
+def sweep(name: str, values: Iterable[float], runs: int = 100,
+          **kwargs: Any) -> list[dict[str, Any]]:
+    """:func:`compare` for each value of one setting (``"duplicate"``, ``"delay"``, ``"loss"``...).
+
+    Returns one row per (value, handshake): ``{name: value, "handshake": ...,
+    "unwanted_per_100": ..., "seconds_per_100": ..., "unwanted_open": ...}``.
+    """
+    rows = []
+    for value in values:
+        for handshake, result in compare(runs, **{**kwargs, name: value}).items():
+            rows.append({name: value, "handshake": handshake,
+                         "unwanted_per_100": result.unwanted_per_100,
+                         "seconds_per_100": result.seconds_per_100,
+                         "unwanted_open": result.unwanted_open})
+    return rows
+
+
+# ----------------------------------------------------------------- ISN window
+@dataclass(frozen=True, slots=True)
+class WindowCheck:
+    """Where an old segment lands relative to a new connection's receive window."""
+
+    isn: str             # "fixed" or "clock"
+    gap: float           # seconds between the two connections' opens
+    old_isn: int         # the client's ISN in the first connection
+    new_isn: int         # ... and in the second
+    old_seq: int         # first sequence number of the old segment
+    old_length: int      # its length in bytes
+    window: int          # the receiver's window (RCV.WND)
+
+    @property
+    def rcv_nxt(self) -> int:
+        """The receiver's RCV.NXT in the new connection, before any data: new ISN + 1."""
+        return seq_add(self.new_isn, 1)
+
+    @property
+    def offset(self) -> int:
+        """How far the old segment's first byte is past RCV.NXT (negative: before it)."""
+        return seq_diff(self.old_seq, self.rcv_nxt)
+
+    @property
+    def inside(self) -> bool:
+        """Does any byte of the old segment fall in [RCV.NXT, RCV.NXT + RCV.WND)?
+
+        That is RFC 9293 §3.10.7.4's acceptability test for a segment with data:
+        an old segment that passes it is taken as new data.
+        """
+        first, last = self.offset, self.offset + self.old_length - 1
+        return 0 <= first < self.window or 0 <= last < self.window
+
+    def __str__(self) -> str:
+        where = "INSIDE" if self.inside else "outside"
+        return (f"{self.isn} ISNs, new connection {self.gap:g} s later: ISN {self.old_isn} -> "
+                f"{self.new_isn}; old segment SEQ={self.old_seq} is {where} the window "
+                f"[{self.rcv_nxt}, {seq_add(self.rcv_nxt, self.window)})")
+
+
+def isn_window(isn: str = "clock", gap: float = 1.0, *, first_isn: int = 100,
+               old_offset: int = 1, old_length: int = 100, window: int = 65535,
+               tick: float = TICK) -> WindowCheck:
+    """Is a segment from the first connection acceptable in a second one ``gap`` seconds later?
+
+    The client's first connection starts at ISN ``first_isn``; its data
+    segment at ``first_isn + old_offset`` (``old_length`` bytes) is delayed.
+    The second connection, between the same ports, opens ``gap`` seconds
+    later with ISN ``first_isn`` again (``isn="fixed"``) or ``first_isn`` plus
+    one per ``tick`` seconds, mod 2**32 (``isn="clock"``, RFC 9293 §3.4.1).
+    """
+    if isn not in ("fixed", "clock"):
+        raise UsageError(f"isn must be 'fixed' or 'clock', got {isn!r}")
+    if isinstance(gap, bool) or not isinstance(gap, (int, float)) or not gap >= 0:
+        raise UsageError(f"gap must be a number of seconds >= 0, got {gap!r}")
+    source = FixedISN(first_isn) if isn == "fixed" else ClockISN(first_isn, tick)
+    old, new = source.next(0.0), source.next(float(gap))
+    return WindowCheck(isn, float(gap), old, new, seq_add(old, old_offset), old_length, window)
+
+
+def clock_danger(old_offset: int = 1, old_length: int = 100, window: int = 65535,
+                 tick: float = TICK) -> tuple[float, float]:
+    """With clock ISNs, the gaps ``[low, high)`` in seconds for which the old segment is inside.
+
+    The new RCV.NXT is ``n + 1`` past the old ISN after ``n = gap // tick``
+    ticks; the old segment is inside while some byte of it lies in the
+    window, i.e. for ``old_offset - window <= n <= old_offset + old_length - 2``.
+    A connection that sent many bytes (a large ``old_offset``) has run ahead
+    of the clock, so the danger comes seconds later, not microseconds.
+    (Ignores the wrap of the clock after :func:`wrap_time`.)
+    """
+    low = max(0, old_offset - window)
+    high = old_offset + old_length - 1
+    return (low * tick, high * tick) if high > low else (0.0, 0.0)
+
+
+def wrap_time(tick: float = TICK) -> float:
+    """Seconds until the ISN clock comes round again: 2**32 ticks (about 4.8 hours at 4 µs)."""
+    return SEQ_SPACE * tick
+
+
+# -------------------------------------------------------------------- figures
+def window_figure(gap: float = 1.0, **kwargs: Any) -> go.Figure:
+    """A sequence-number line: the new window and the old segment, for fixed and clock ISNs."""
+    import plotly.graph_objects as go
+
+    checks = [isn_window(isn, gap, **kwargs) for isn in ("fixed", "clock")]
+    fig = go.Figure()
+    for row, check in enumerate(checks):
+        base = check.old_isn
+        start = seq_diff(check.rcv_nxt, base)
+        colour = "#b2182b" if check.inside else "#1b7837"
+        fig.add_trace(go.Bar(
+            y=[f"{check.isn} ISN"], x=[check.window], base=[start], orientation="h",
+            marker_color="rgba(33,102,172,0.35)", name="new connection's window",
+            showlegend=row == 0, width=0.5,
+            hovertemplate=f"window [{check.rcv_nxt}, {seq_add(check.rcv_nxt, check.window)})"
+                          "<extra></extra>"))
+        old = seq_diff(check.old_seq, base)
+        fig.add_trace(go.Scatter(
+            y=[f"{check.isn} ISN"], x=[old + check.old_length / 2], mode="markers+text",
+            marker=dict(symbol="diamond", size=14, color=colour), name="old segment",
+            showlegend=False, textposition="top right",
+            text=["inside: taken as new data" if check.inside else "outside: dropped"],
+            textfont=dict(color=colour),
+            hovertemplate=f"old segment SEQ={check.old_seq}, {check.old_length} bytes"
+                          "<extra></extra>"))
+    verdicts = " / ".join(f"{c.isn}: {'inside' if c.inside else 'outside'}" for c in checks)
+    ends = [x for c in checks for x in (seq_diff(c.rcv_nxt, c.old_isn),
+                                        seq_diff(c.rcv_nxt, c.old_isn) + c.window,
+                                        seq_diff(c.old_seq, c.old_isn) + c.old_length)]
+    low, high = min(0, *ends), max(ends)
+    pad = 0.08 * (high - low or 1)
+    fig.update_layout(
+        title=f"New connection {gap:g} s after the old one ({verdicts})",
+        xaxis_title="sequence number - first ISN", barmode="overlay", height=300,
+        xaxis_range=[low - pad, high + 2.5 * pad],
+        margin=dict(l=90, r=20, t=60, b=50), legend=dict(orientation="h", y=-0.35))
+    fig.update_yaxes(autorange="reversed")
+    return fig
+
+
+def sweep_figure(rows: list[dict[str, Any]], name: str, *, label: str | None = None) -> go.Figure:
+    """Server-seconds held for unwanted connections per 100 connections (log scale).
+
+    A point with no waste at all has no place on a log scale and is left out.
+    """
+    import plotly.graph_objects as go
+
+    fig = go.Figure()
+    colours = {"two-way": "#b2182b", "three-way": "#2166ac"}
+    for handshake in HANDSHAKES:
+        mine = [r for r in rows if r["handshake"] == handshake]
+        fig.add_trace(go.Scatter(
+            x=[r[name] for r in mine], y=[r["seconds_per_100"] or None for r in mine],
+            mode="lines+markers", name=handshake + (" (NOT TCP)" if handshake == "two-way" else
+                                                    " (TCP)"),
+            line=dict(color=colours[handshake]),
+            customdata=[[r["unwanted_per_100"]] for r in mine],
+            hovertemplate="%{y:.1f} s per 100 connections<br>"
+                          "%{customdata[0]:.1f} unwanted connections<extra></extra>"))
+    fig.update_layout(
+        title="What late SYN copies cost the server",
+        xaxis_title=label or name, yaxis_title="server-seconds held per 100 connections",
+        yaxis_type="log", height=380, margin=dict(l=70, r=20, t=60, b=50))
+    return fig
+
+
+def compare_figure(results: dict[str, StaleResult]) -> go.Figure:
+    """Two bars: server-seconds held for unwanted connections per 100 connections (log scale)."""
+    import plotly.graph_objects as go
+
+    names = [h for h in HANDSHAKES if h in results]
+    labels = [h + (" (NOT TCP)" if h == "two-way" else " (TCP)") for h in names]
+    values = [results[h].seconds_per_100 for h in names]
+    text = [f"{results[h].unwanted} unwanted, {results[h].seconds:.0f} s held" for h in names]
+    fig = go.Figure(go.Bar(
+        x=labels, y=[max(v, 0.01) for v in values], text=text, textposition="outside",
+        marker_color=["#b2182b" if h == "two-way" else "#2166ac" for h in names],
+        hovertemplate="%{y:.1f} s per 100 connections<extra></extra>"))
+    runs = results[names[0]].runs if names else 0
+    top = max([*values, 1.0])
+    fig.update_layout(
+        title=f"Server time held for connections nobody wanted ({runs} connections each)",
+        yaxis_title="server-seconds per 100 connections", yaxis_type="log",
+        yaxis_range=[-2, math.log10(top) + 1], height=360, margin=dict(l=70, r=20, t=60, b=40))
+    return fig

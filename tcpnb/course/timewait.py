@@ -1,0 +1,500 @@
+"""TIME-WAIT as an experiment: how often does a connection go wrong when TIME-WAIT is cut short?
+
+Theory of operation
+-------------------
+RFC 9293 gives TIME-WAIT two jobs (§3.3.2): make sure the peer got the ACK of
+its FIN, and keep delayed segments of a connection out of the next connection
+between the same two ports.  Each job fails in its own way when TIME-WAIT is
+too short, and this module counts both in many simulated runs:
+
+1. **The peer's close ends in a reset.**  A's last ACK is lost (or overtaken by
+   A's next SYN); B, in LAST-ACK, retransmits its FIN or sees A's new SYN, and
+   A -- no longer in TIME-WAIT -- answers with RST.  B's connection ends with
+   "connection reset" instead of a clean close (§3.10.7.1, §3.10.7.4).
+2. **An old segment is accepted by the new connection.**  A late copy of a
+   segment of the first connection arrives when A has already opened a new
+   one on the same ports, lands exactly where the new connection expects its
+   next byte, and is taken as new data (or an old FIN closes the new
+   connection, or an old RST resets it).
+
+A third thing is counted because the runs show it: **TIME-WAIT assassination**
+(RFC 1337): a late copy of A's last ACK reaches B after B has closed, B answers
+with RST, and the RST ends A's TIME-WAIT early.  ``rfc1337=True`` makes A
+ignore RST in TIME-WAIT (Linux's ``net.ipv4.tcp_rfc1337``).
+
+One run (:func:`reconnect`): A opens a connection to a listening B; each side
+sends one data segment ``gap`` seconds after it is ESTABLISHED; A closes
+``2 * gap`` seconds after opening and B closes as soon as A's FIN arrives; A
+reconnects on the same ports *as soon as its TIME-WAIT is over*, and both
+sides send again.  The network has a one-way ``delay`` plus uniform ``jitter``,
+loses each segment with probability ``loss``, and copies each segment (except
+SYNs) with probability ``duplicate``; a copy arrives at a random time within
+an MSL of the original being sent, so no segment outlives the MSL.
+
+Two choices make the hazards visible, and the notebook says so:
+
+* ISNs are fixed (``isn="fixed"``): every connection starts at the same
+  sequence numbers, the worst case of overlapping sequence spaces (RFC 1337
+  §1: fast or long connections, where clock-driven ISNs cannot keep the
+  spaces apart).  ``isn="clock"`` uses RFC 9293's 4-microsecond ISN clock.
+* SYNs are never copied: a late SYN is the three-way handshake's business
+  (notebook 02), and with fixed ISNs nothing could tell it from a new one.
+
+Seeds are shared between settings (run ``k`` uses seed ``seed + k`` whatever
+the TIME-WAIT length), so curves over TIME-WAIT lengths are smooth.
+
+Nothing here imports plotly until :func:`figure` is called; the panels
+are in :mod:`tcpnb.widgets.course_panels`.
+"""
+
+from __future__ import annotations
+
+import bisect
+import math
+import random
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from ..core.errors import UsageError
+from ..core.isn import figure_pair
+from ..core.segment import Flags, Segment
+from ..core.states import State
+from ..sim.network import check_number
+from ..sim.simulation import Simulation
+from ..sim.trace import Trace, Transmission
+from ..sim.triggers import on_received, on_state
+
+if TYPE_CHECKING:
+    import plotly.graph_objects as go
+
+#: The failures, in the order the course names them, with a label for tables and plots.
+FAILURES = {
+    "reset": "peer's close ends in reset",
+    "old_accepted": "old segment accepted by the new connection",
+    "assassinated": "TIME-WAIT ended by a RST (RFC 1337)",
+}
+#: TIME-WAIT lengths (in multiples of the MSL) that :func:`sweep` tries by default.
+MULTIPLES = (0.0, 0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 1.0, 1.25, 1.5, 2.0)
+# Which segments the network may copy, and how many of each per sender are candidates.
+_COPYABLE = (("ACK", 16), ("FIN,ACK", 3), ("RST", 3))
+
+
+# ------------------------------------------------------------ closing, by role
+#: Segments of a close that can be lost on purpose, named by their role in the close.
+LOSSES = ("nothing", "first FIN", "ACK of the first FIN", "second FIN", "last ACK")
+
+
+def _loss_pattern(lose: str, first: str) -> tuple[str, str, int] | None:
+    """(sender, flags, nth) of the segment called ``lose`` when ``first`` closes first."""
+    second = "B" if first == "A" else "A"
+    # A's handshake ACK is its first pure ACK; B sends none while opening.
+    pure_acks_before = {"A": 1, "B": 0}
+    table = {
+        "nothing": None,
+        "first FIN": (first, "FIN,ACK", 1),
+        "ACK of the first FIN": (second, "ACK", pure_acks_before[second] + 1),
+        "second FIN": (second, "FIN,ACK", 1),
+        "last ACK": (first, "ACK", pure_acks_before[first] + 1),
+    }
+    if lose not in table:
+        raise UsageError(f"lose must be one of {', '.join(LOSSES)}; got {lose!r}")
+    return table[lose]
+
+
+def close(first: str = "A", *, close_after: float = 1.0, peer_close_after: float = 1.0,
+          lose: str = "nothing", **net: Any) -> Trace:
+    """A opens a connection to B; then ``first`` closes, and the other side closes later.
+
+    Args:
+        first: who calls close() first: ``"A"`` (the client), ``"B"`` (the server), or
+            ``"both"`` (at the same moment: a simultaneous close, RFC 9293 Figure 13).
+        close_after: seconds after ESTABLISHED at which ``first`` closes.
+        peer_close_after: seconds after the FIN arrives at which the other side closes.
+        lose: the segment to lose once: one of :data:`LOSSES` (not with ``"both"``).
+            With a delayed ACK (Linux) the "ACK of the first FIN" may ride on the
+            second FIN; then there is no separate ACK to lose.
+        **net: ``delay``, ``jitter``, ``loss``, ``seed``, ``profile``, ``msl``, ``time_wait``...
+
+    Sequence numbers start as in Figures 12 and 13: the first FIN is SEQ=100 (A) or 300 (B).
+    """
+    if first not in ("A", "B", "both"):
+        raise UsageError(f"first must be 'A', 'B' or 'both', got {first!r}")
+    sim = Simulation(**net)
+    a, b = sim.endpoint("A", isn=99), sim.endpoint("B", isn=299)
+    b.listen()
+    a.connect("B")
+    if first == "both":
+        if lose != "nothing":
+            raise UsageError("lose= needs one side to close first ('A' or 'B')")
+        t = 2.0 + 4 * sim.link.delay  # well after both are ESTABLISHED, as in simultaneous_close
+        a.close(at=t)
+        b.close(at=t)
+        return sim.run()
+    pattern = _loss_pattern(lose, first)
+    if pattern is not None:
+        sim.drop(*pattern)
+    closer, other = (a, b) if first == "A" else (b, a)
+    closer.close(at=on_state(State.ESTABLISHED, delay=check_number("close_after", close_after)))
+    other.close(at=on_state(State.CLOSE_WAIT,
+                            delay=check_number("peer_close_after", peer_close_after)))
+    return sim.run()
+
+
+def time_wait_holders(trace: Trace) -> list[str]:
+    """The endpoints that entered TIME-WAIT during the run, in the order they did."""
+    names: list[str] = []
+    for r in trace.state_changes:
+        if r.new is State.TIME_WAIT and r.endpoint not in names:
+            names.append(r.endpoint)
+    return names
+
+
+def close_segments(trace: Trace) -> list[Transmission]:
+    """The segments sent from the first FIN on: the close, as counted on the wire."""
+    start = next((t.sent_at for t in trace.transmissions if t.segment.flags & Flags.FIN), None)
+    if start is None:
+        return []
+    return [t for t in trace.transmissions if t.sent_at >= start]
+
+
+def request_then(ending: str = "close", *, request: int = 100, reply: int = 1000,
+                 **net: Any) -> Trace:
+    """A sends a request and at once ends its side: ``"close"`` (a FIN) or ``"abort"`` (a RST).
+
+    ``"abort"`` is what close() does with SO_LINGER set to a zero timeout (RFC
+    9293 §3.10.5 ABORT).  B answers the request with ``reply`` bytes, then closes.
+    """
+    if ending not in ("close", "abort"):
+        raise UsageError(f"ending must be 'close' or 'abort', got {ending!r}")
+    sim = Simulation(**net)
+    a, b = sim.endpoint("A", isn=99), sim.endpoint("B", isn=299)
+    b.listen()
+    a.connect("B")
+    a.send(request, at=on_state(State.ESTABLISHED))
+    getattr(a, ending)(at=on_state(State.ESTABLISHED, delay=0.001))
+    b.send(reply, at=on_received(request))
+    b.close(at=on_state(State.CLOSE_WAIT, delay=0.001))
+    return sim.run()
+
+
+def assassination(*, rfc1337: bool = False, old_at: float = 5.0, **net: Any) -> Trace:
+    """RFC 1337's Figure 1: an old duplicate reaches A in TIME-WAIT, and B's RST ends TIME-WAIT.
+
+    A closes first (Figure 12); B, closed, no longer listens.  At ``old_at`` an
+    old segment from B, <SEQ=255><ACK=33><CTL=ACK> as in RFC 1337, arrives at A.
+    A answers it with an ACK; B, having no connection, answers that with a RST,
+    which under RFC 9293's rule (§3.10.7.4) ends A's TIME-WAIT.  With
+    ``rfc1337=True`` A ignores the RST (RFC 1337 fix F1).
+    """
+    sim = Simulation(rfc1337=rfc1337, **net)
+    a, b = sim.endpoint("A", isn=99), sim.endpoint("B", isn=299)
+    b.listen()
+    a.connect("B")
+    a.close(at=on_state(State.ESTABLISHED, delay=1.0))
+    b.close(at=on_state(State.CLOSE_WAIT, delay=1.0))
+    sim.inject(Segment(seq=255, ack=33, flags=Flags.ACK), src="B", dst="A",
+               at=check_number("old_at", old_at))
+    return sim.run()
+
+
+# ------------------------------------------------------------------- one run
+def _check_runs(runs: int) -> int:
+    if isinstance(runs, bool) or not isinstance(runs, int) or runs < 1:
+        raise UsageError(f"runs must be a whole number >= 1, got {runs!r}")
+    return runs
+
+
+def _add_copies(sim: Simulation, duplicate: float, lifetime: float, seed: int) -> None:
+    """Let the network copy each non-SYN segment with probability ``duplicate``.
+
+    The copy of a segment arrives up to ``lifetime`` seconds after it was sent.
+    Drawn from a generator of its own, so the copies do not change the rest of
+    the run's random decisions.
+    """
+    if not duplicate:
+        return
+    rng = random.Random(seed * 7919 + 17)
+    for src in ("A", "B"):
+        for flags, candidates in _COPYABLE:
+            for nth in range(1, candidates + 1):
+                if rng.random() < duplicate:
+                    sim.duplicate(src, flags, nth=nth, after=rng.random() * lifetime)
+
+
+def reconnect(*, time_wait: float, msl: float = 10.0, delay: float = 0.1,
+              jitter: float = 0.0, loss: float = 0.05, duplicate: float = 0.1,
+              gap: float = 1.0, isn: str = "fixed", rfc1337: bool = False, seed: int = 0,
+              profile: str = "rfc") -> Trace:
+    """One run of the experiment: a connection, A's close, and A's reconnect on the same ports.
+
+    Args:
+        time_wait: seconds A spends in TIME-WAIT (RFC 9293: 2 x ``msl``).
+        msl: Maximum Segment Lifetime: no copy of a segment arrives later than this.
+        delay, jitter: one-way delay is ``delay`` plus uniform [0, ``jitter``].  Jitter
+            reorders segments sent close together (a FIN may overtake an ACK).
+        loss: probability that a segment is lost.
+        duplicate: probability that the network also delivers a late copy of a segment.
+        gap: seconds between opening and sending (and again before A closes).
+        isn: ``"fixed"`` (every connection reuses ISNs 100 and 300) or ``"clock"``.
+        rfc1337: A ignores RST in TIME-WAIT (RFC 1337 fix F1).
+        seed: fixes the run.
+        profile: ``"rfc"`` or ``"linux"`` (timers, delayed ACK).
+    """
+    msl = check_number("msl", msl)
+    delay, jitter = check_number("delay", delay), check_number("jitter", jitter)
+    duplicate = check_number("duplicate", duplicate, 0.0, 1.0)
+    gap = check_number("gap", gap)
+    sim = Simulation(delay=delay, jitter=jitter, loss=loss, seed=seed, profile=profile, msl=msl,
+                     time_wait=check_number("time_wait", time_wait), rfc1337=rfc1337)
+    a_isn, b_isn = figure_pair(isn)
+    a, b = sim.endpoint("A", isn=a_isn), sim.endpoint("B", isn=b_isn)
+    _add_copies(sim, duplicate, max(0.0, msl - delay - jitter), seed)
+    b.listen(reopen=True)
+    a.connect("B")
+    a.connect("B", at=on_state(State.CLOSED))  # as soon as the ports are free again
+    for k in (1, 2):
+        a.send(100, at=on_state(State.ESTABLISHED, nth=k, delay=gap))
+        b.send(100, at=on_state(State.ESTABLISHED, nth=k, delay=gap))
+    a.close(at=on_state(State.ESTABLISHED, delay=2 * gap))
+    b.close(at=on_state(State.CLOSE_WAIT))
+    return sim.run()
+
+
+# ------------------------------------------------------------ classification
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """Which failures one run showed."""
+
+    reset: bool          # B's LAST-ACK ended otherwise than by the ACK of its FIN
+    old_accepted: bool   # a segment of the first connection changed the second one
+    assassinated: bool   # A's TIME-WAIT was ended by a RST
+
+    @property
+    def ok(self) -> bool:
+        return not (self.reset or self.old_accepted or self.assassinated)
+
+
+class _Incarnations:
+    """Which connection (incarnation) each endpoint was in after each simulator event."""
+
+    def __init__(self, trace: Trace) -> None:
+        self._events: dict[str, list[int]] = {name: [] for name in trace.endpoints}
+        self._values: dict[str, list[int]] = {name: [] for name in trace.endpoints}
+        for r in trace.state_changes:
+            self._events[r.endpoint].append(r.event)
+            self._values[r.endpoint].append(r.incarnation)
+
+    def at(self, name: str, event: int) -> int:
+        k = bisect.bisect_right(self._events[name], event)
+        return self._values[name][k - 1] if k else 0
+
+
+def old_segments(trace: Trace) -> list[Transmission]:
+    """Segments from an earlier connection of their sender that reached a later connection of their receiver."""
+    inc = _Incarnations(trace)
+    return [t for t in trace.transmissions if t.arrived_event is not None
+            and inc.at(t.src, t.arrived_event) > t.incarnation
+            and inc.at(t.dst, t.arrived_event) > inc.at(t.dst, t.sent_event)]
+
+
+def old_accepted(trace: Trace) -> list[Transmission]:
+    """The old segments (see :func:`old_segments`) that delivered data or changed a state."""
+    old = {t.index: t for t in old_segments(trace)}
+    if not old:
+        return []
+    hit = {d.source for d in trace.deliveries if d.source in old}
+    by_arrival = {(t.dst, t.arrived_event): i for i, t in old.items()}
+    hit |= {by_arrival[(r.endpoint, r.event)] for r in trace.state_changes
+            if (r.endpoint, r.event) in by_arrival}
+    return [old[i] for i in sorted(hit)]
+
+
+def outcome(trace: Trace, closer: str = "A", peer: str = "B") -> Outcome:
+    """Classify one run of :func:`reconnect` (``closer`` closes first, ``peer`` second)."""
+    last_ack = next((r for r in trace.state_changes
+                     if r.endpoint == peer and r.old is State.LAST_ACK), None)
+    time_wait = next((r for r in trace.state_changes
+                      if r.endpoint == closer and r.old is State.TIME_WAIT), None)
+    return Outcome(
+        reset=last_ack is not None and last_ack.cause != "rcv ACK of FIN",
+        old_accepted=bool(old_accepted(trace)),
+        assassinated=time_wait is not None and time_wait.cause == "rcv RST")
+
+
+def entered_time_wait(trace: Trace, closer: str = "A") -> float | None:
+    """When ``closer`` first entered TIME-WAIT, or ``None``."""
+    return next((r.t for r in trace.state_changes
+                 if r.endpoint == closer and r.new is State.TIME_WAIT), None)
+
+
+def born_late(trace: Trace, closer: str = "A") -> list[Transmission]:
+    """Old segments accepted by the new connection that were *sent* after ``closer`` entered TIME-WAIT.
+
+    TIME-WAIT starts when the closer sends its last ACK; a segment sent later
+    (the peer's retransmitted FIN, or a RST answering a late copy) can still
+    live an MSL.  This is what the second MSL of 2 x MSL is there for.
+    """
+    start = entered_time_wait(trace, closer)
+    return [] if start is None else [t for t in old_accepted(trace) if t.sent_at > start]
+
+
+def first_run(wanted: Callable[[Trace], Any], *, seed: int = 0, tries: int = 2000,
+              **setup: Any) -> tuple[int, Trace]:
+    """The first seed from ``seed`` whose :func:`reconnect` run satisfies ``wanted``, and its trace."""
+    for k in range(seed, seed + _check_runs(tries)):
+        trace = reconnect(seed=k, **setup)
+        if wanted(trace):
+            return k, trace
+    raise UsageError(f"no run with seeds {seed} to {seed + tries - 1} is the one wanted")
+
+
+# --------------------------------------------------------------- Monte Carlo
+def wilson(k: int, n: int, z: float = 1.96) -> tuple[float, float]:
+    """95 % Wilson score interval for ``k`` successes in ``n`` trials."""
+    if n == 0:
+        return (0.0, 1.0)
+    p = k / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return (max(0.0, centre - half), min(1.0, centre + half))
+
+
+@dataclass(frozen=True, slots=True)
+class Rates:
+    """How many of ``runs`` runs showed each failure, at one TIME-WAIT length."""
+
+    time_wait: float
+    msl: float
+    runs: int
+    reset: int
+    old_accepted: int
+    assassinated: int
+
+    @property
+    def multiple(self) -> float:
+        """TIME-WAIT length in MSLs."""
+        return self.time_wait / self.msl if self.msl else math.inf
+
+    def rate(self, failure: str) -> float:
+        """The fraction of runs with ``failure`` (a key of :data:`FAILURES`)."""
+        if failure not in FAILURES:
+            raise UsageError(f"failure must be one of {', '.join(FAILURES)}; got {failure!r}")
+        return int(getattr(self, failure)) / self.runs
+
+    def interval(self, failure: str) -> tuple[float, float]:
+        """95 % confidence interval of :meth:`rate`."""
+        self.rate(failure)
+        return wilson(int(getattr(self, failure)), self.runs)
+
+    def __str__(self) -> str:
+        rates = ", ".join(f"{name.replace('_', ' ')} {self.rate(name):6.1%}" for name in FAILURES)
+        return f"TIME-WAIT {self.time_wait:7.2f} s ({self.multiple:4.2f} x MSL): {rates}"
+
+
+def failure_rates(time_wait: float, runs: int = 500, *, seed: int = 0,
+                  msl: float = 10.0, **setup: Any) -> Rates:
+    """Run :func:`reconnect` ``runs`` times (seeds ``seed``, ``seed + 1``, ...) and count failures."""
+    counts = dict.fromkeys(FAILURES, 0)
+    for k in range(_check_runs(runs)):
+        result = outcome(reconnect(time_wait=time_wait, msl=msl, seed=seed + k, **setup))
+        for name in FAILURES:
+            counts[name] += getattr(result, name)
+    return Rates(float(time_wait), float(msl), runs, **counts)
+
+
+def sweep(multiples: Iterable[float] = MULTIPLES, runs: int = 200, *, msl: float = 10.0,
+          **setup: Any) -> list[Rates]:
+    """:func:`failure_rates` for TIME-WAIT = each of ``multiples`` x ``msl``."""
+    return [failure_rates(m * msl, runs, msl=msl, **setup) for m in multiples]
+
+
+def threshold(points: Sequence[Rates], failure: str, level: float = 0.0) -> float | None:
+    """The shortest TIME-WAIT (in MSLs) from which every longer one measured has rate <= ``level``."""
+    safe = None
+    for rates in sorted(points, key=lambda r: r.time_wait, reverse=True):
+        if rates.rate(failure) > level:
+            break
+        safe = rates.multiple
+    return safe
+
+
+# -------------------------------------------------------------------- views
+# Okabe-Ito colours, as in the ladder (tcpnb.views.palette): vermillion, blue, reddish purple.
+_COLOURS = {"reset": "#D55E00", "old_accepted": "#0072B2", "assassinated": "#CC79A7"}
+_SYMBOLS = {"reset": "circle", "old_accepted": "square", "assassinated": "diamond"}
+
+
+def figure(points: Sequence[Rates], title: str | None = None, height: int = 460) -> go.Figure:
+    """Failure rates against TIME-WAIT length (in MSLs), with 95 % intervals.
+
+    A failure that never happened at any length is left out of the figure.
+    """
+    import plotly.graph_objects as go
+
+    from ..views import palette
+
+    fig = go.Figure()
+    xs = [r.multiple for r in points]
+    for name, label in FAILURES.items():
+        ys = [r.rate(name) for r in points]
+        if name == "assassinated" and not any(ys):
+            continue
+        low_high = [r.interval(name) for r in points]
+        fig.add_trace(go.Scatter(
+            x=xs, y=ys, mode="lines+markers", name=label,
+            line=dict(color=_COLOURS[name], width=2.5,
+                      dash="dot" if name == "assassinated" else "solid"),
+            marker=dict(symbol=_SYMBOLS[name], size=8),
+            error_y=dict(type="data", symmetric=False, thickness=1.2,
+                         array=[hi - y for (_, hi), y in zip(low_high, ys)],
+                         arrayminus=[y - lo for (lo, _), y in zip(low_high, ys)]),
+            hovertemplate="TIME-WAIT %{x:.2f} x MSL: %{y:.1%} of runs<extra>" + label
+                          + "</extra>"))
+    for x, text in ((1.0, "1 × MSL"), (2.0, "2 × MSL (RFC)")):
+        fig.add_vline(x=x, line=dict(color="#777777", dash="dash", width=1),
+                      annotation_text=text, annotation_position="top left")
+    msl = points[0].msl if points else 0.0
+    runs = points[0].runs if points else 0
+    layout = palette.base_layout(
+        title or f"What goes wrong when A reconnects right after TIME-WAIT "
+                 f"(MSL = {msl:g} s, {runs} runs per point)", height)
+    layout.update(
+        xaxis=dict(title="TIME-WAIT length (multiples of the MSL)", showgrid=True,
+                   gridcolor="#eeeeee", range=[-0.05, max(xs + [2.0]) + 0.1]),
+        yaxis=dict(title="share of runs", tickformat=".0%", rangemode="tozero", showgrid=True,
+                   gridcolor="#eeeeee"),
+        legend=dict(orientation="h", y=-0.2, x=0), margin=dict(l=70, r=30, t=70, b=40))
+    fig.update_layout(**layout)
+    return fig
+
+
+def describe(points: Sequence[Rates]) -> str:
+    """One sentence per failure: from which measured TIME-WAIT length on it no longer happened."""
+    lines = []
+    for name, label in FAILURES.items():
+        if not any(r.rate(name) for r in points):
+            lines.append(f"{label}: never, at any length tried")
+            continue
+        safe = threshold(points, name)
+        lines.append(f"{label}: none from {safe:g} x MSL on" if safe is not None
+                     else f"{label}: still {points[-1].rate(name):.1%} at "
+                          f"{points[-1].multiple:g} x MSL")
+    return "; ".join(lines) + "."
+
+
+# ------------------------------------------------------------- Linux captures
+def linux_capture(name: str) -> dict[str, Any] | None:
+    """A capture of this project's Linux kernel from ``data/captures/<name>.json``.
+
+    ``None`` where the repository's data folder is not there (e.g. tcpnb
+    installed from a wheel on Colab).
+    """
+    import json
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[2] / "data" / "captures" / f"{name}.json"
+    if not path.is_file():
+        return None
+    data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    return data

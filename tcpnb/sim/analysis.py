@@ -1,0 +1,148 @@
+"""Facts computed from a trace: what happened, in numbers and in one sentence.
+
+Pure functions of a :class:`~tcpnb.sim.trace.Trace`.  Titles, the command line,
+the widgets and the notebooks' assertions all use them, so they say the same.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+
+from ..core.segment import Flags
+from ..core.states import State
+from .trace import Fate, Origin, Trace
+
+_TIMES = {1: "once", 2: "twice"}
+
+
+def _times(n: int) -> str:
+    return _TIMES.get(n, f"{n} times")
+
+
+def _kind(flags: Flags, length: int) -> str:
+    """A short name for a segment: SYN, SYN,ACK, FIN, RST, data or ACK."""
+    for control in (Flags.SYN | Flags.ACK, Flags.SYN, Flags.FIN, Flags.RST):
+        if control in flags and (control != Flags.SYN or Flags.ACK not in flags):
+            return str(control)
+    return "data" if length else "ACK"
+
+
+def established_at(trace: Trace) -> float | None:
+    """The first time both of the first two endpoints were ESTABLISHED, or ``None``."""
+    if len(trace.endpoints) < 2:
+        return None
+    a, b = trace.endpoints[:2]
+    for record in trace.state_changes:
+        if record.new is State.ESTABLISHED and trace.state_at(a, record.t) is State.ESTABLISHED \
+                and trace.state_at(b, record.t) is State.ESTABLISHED:
+            return record.t
+    return None
+
+
+def connect_time(trace: Trace, name: str = "A") -> float | None:
+    """Seconds from ``name``'s first connect() to its first ESTABLISHED, or ``None``."""
+    start = next((c.t for c in trace.app_calls if c.endpoint == name and c.call == "connect"),
+                 None)
+    done = next((r.t for r in trace.state_changes if r.endpoint == name
+                 and r.new is State.ESTABLISHED), None)
+    return None if start is None or done is None else done - start
+
+
+def counts(trace: Trace) -> Counter[str]:
+    """How many segments were sent, lost, retransmitted, injected, duplicated."""
+    c: Counter[str] = Counter()
+    for t in trace.transmissions:
+        c["sent"] += t.origin is not Origin.INJECTED
+        c["lost"] += t.fate in (Fate.LOST, Fate.DROPPED)
+        c[t.origin.value] += 1
+    return c
+
+
+def losses(trace: Trace) -> Counter[str]:
+    """Lost segments by kind: ``{"SYN": 2, "FIN": 1}``."""
+    return Counter(_kind(t.segment.flags, t.segment.length) for t in trace.transmissions
+                   if t.fate in (Fate.LOST, Fate.DROPPED))
+
+
+def stale_deliveries(trace: Trace, name: str) -> list[bytes]:
+    """Bytes delivered to ``name`` that a *previous* incarnation of the peer sent."""
+    by_index = {t.index: t for t in trace.transmissions}
+    stale = []
+    for d in trace.deliveries:
+        source = by_index.get(d.source) if d.source is not None else None
+        if d.endpoint == name and source is not None and (
+                source.origin is Origin.INJECTED or source.incarnation < _incarnation_at(
+                    trace, source.src, d.t)):
+            stale.append(d.data)
+    return stale
+
+
+def _incarnation_at(trace: Trace, name: str, t: float) -> int:
+    return max((r.incarnation for r in trace.state_changes if r.endpoint == name and r.t <= t),
+               default=0)
+
+
+@dataclass(frozen=True, slots=True)
+class Held:
+    """A span in which a server kept state for one connection attempt."""
+
+    start: float
+    end: float
+    established: bool  # did the server count it as open (ESTABLISHED)?
+    wanted: bool       # did the client ever open a connection with this ISN?
+
+    @property
+    def seconds(self) -> float:
+        return self.end - self.start
+
+
+def held_connections(trace: Trace, server: str = "B", client: str = "A") -> list[Held]:
+    """Every span ``server`` spent outside LISTEN/CLOSED, and whether ``client`` wanted it."""
+    client_isns = {r.iss for r in trace.state_changes if r.endpoint == client and r.iss is not None}
+    spans, start, established, irs = [], None, False, None
+    for r in (r for r in trace.state_changes if r.endpoint == server):
+        if r.new in (State.LISTEN, State.CLOSED):
+            if start is not None:
+                spans.append(Held(start, r.t, established, irs in client_isns))
+            start, established = None, False
+        else:
+            start = r.t if start is None else start
+            irs = r.irs if r.irs is not None else irs
+            established = established or r.new is State.ESTABLISHED
+    if start is not None:
+        spans.append(Held(start, trace.end_time, established, irs in client_isns))
+    return spans
+
+
+def unwanted(trace: Trace, server: str = "B", client: str = "A") -> tuple[int, float]:
+    """(count, seconds) of connections ``server`` counted as open that nobody wanted."""
+    spans = [h for h in held_connections(trace, server, client) if h.established and not h.wanted]
+    return len(spans), sum(h.seconds for h in spans)
+
+
+def summary(trace: Trace) -> str:
+    """One sentence on what happened: losses, whether and when it opened, how it ended."""
+    parts = [f"{kind} lost {_times(n)}" for kind, n in losses(trace).items()]
+    names = trace.endpoints[:2]
+    if not trace.state_changes:  # a capture: segments only, no states
+        return "; ".join(parts + [f"{len(trace.transmissions)} segments"])
+    when = established_at(trace)
+    if len(names) == 2:
+        parts.append("connection established at t = " + _seconds(when) if when is not None
+                     else "no connection established")
+    for name in names:
+        errors = [m for m in trace.messages(name) if m.startswith("error")]
+        resets = [r for r in trace.state_changes if r.endpoint == name and r.cause == "rcv RST"
+                  and r.new is State.CLOSED]
+        if errors:
+            parts.append(f"{name}: {errors[-1].removeprefix('error: ')}")
+        elif resets:  # RFC 9293 tells no user about a RST in CLOSING, LAST-ACK or TIME-WAIT
+            parts.append(f"{name}: reset in {resets[-1].old}")
+    ends = ", ".join(f"{n} ends in {trace.final_state(n)}" for n in names)
+    text = "; ".join(parts + [ends] if ends else parts)
+    return text[:1].upper() + text[1:]
+
+
+def _seconds(t: float) -> str:
+    return f"{t:.3g} s" if t >= 0.1 or t == 0 else f"{t * 1000:.3g} ms"

@@ -1,0 +1,133 @@
+"""The network between endpoints: delay, jitter, loss, duplicates and targeted faults.
+
+A :class:`Link` decides, for each segment handed to it, whether it arrives,
+when, and whether the network makes a second copy.  All randomness comes from
+the ``random.Random`` it is given, so a seed fixes every decision.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from dataclasses import dataclass
+
+from ..core.errors import UsageError
+from ..core.segment import Flags, Segment
+from .trace import Fate
+
+_CONTROLS = Flags.SYN | Flags.FIN | Flags.RST
+
+
+def check_number(name: str, value: float, low: float = 0.0, high: float = math.inf,
+                 high_inclusive: bool = True) -> float:
+    """Return ``value`` as a float if ``low <= value <= high``; else a ValueError naming it."""
+    bracket = "]" if high_inclusive else ")"
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or math.isnan(value):
+        raise UsageError(f"{name} must be a number in [{low}, {high}{bracket}, got {value!r}")
+    ok_high = value <= high if high_inclusive else value < high
+    if not (low <= value and ok_high) or (math.isinf(value) and math.isinf(high)):
+        raise UsageError(f"{name} must be in [{low}, {high}{bracket}, got {value!r}")
+    return float(value)
+
+
+@dataclass(frozen=True, slots=True)
+class SegmentPattern:
+    """Which segments a targeted fault applies to.
+
+    ``flags`` names the control bits that must be set, e.g. ``"SYN"``,
+    ``"SYN,ACK"``, ``"FIN"``, ``"ACK"``.  SYN, FIN and RST that are *not* named
+    must be clear, so ``"SYN"`` does not match a SYN,ACK and ``"ACK"`` does not
+    match a FIN,ACK.  The pseudo-flag ``"DATA"`` requires a payload.
+    """
+
+    required: Flags
+    needs_data: bool
+
+    @classmethod
+    def parse(cls, text: str) -> SegmentPattern:
+        if not isinstance(text, str) or not text.strip():
+            raise UsageError(f"flags must be a string such as 'SYN' or 'FIN,ACK', got {text!r}")
+        parts = [p.strip().upper() for p in text.split(",")]
+        needs_data = "DATA" in parts
+        rest = ",".join(p for p in parts if p != "DATA")
+        try:
+            required = Flags.parse(rest)
+        except ValueError as error:
+            raise UsageError(f"{error} (or DATA)") from None
+        return cls(required, needs_data)
+
+    def matches(self, segment: Segment) -> bool:
+        flags = segment.flags
+        return ((flags & self.required) == self.required
+                and (flags & _CONTROLS) == (self.required & _CONTROLS)
+                and (not self.needs_data or segment.length > 0))
+
+
+@dataclass(slots=True)
+class Fault:
+    """Do ``action`` to the ``nth`` segment from ``src`` that matches ``pattern``.
+
+    ``action`` is ``"drop"``, ``"hold"`` (deliver ``seconds`` late) or
+    ``"copy"`` (deliver it, and a second copy ``seconds`` after the first).
+    """
+
+    src: str
+    pattern: SegmentPattern
+    nth: int
+    action: str
+    seconds: float = 0.0
+    seen: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """What the link does with one segment."""
+
+    fate: Fate
+    delay: float                      # travel time if delivered
+    duplicate_after: float | None     # a second copy arrives this long after sending
+
+
+class Link:
+    """One-way delay + uniform jitter, independent loss, optional duplicates, targeted faults."""
+
+    def __init__(self, delay: float, jitter: float, loss: float, duplicate: float,
+                 duplicate_lag: float, rng: random.Random) -> None:
+        self.delay = check_number("delay", delay)
+        self.jitter = check_number("jitter", jitter)
+        self.loss = check_number("loss", loss, 0.0, 1.0)
+        self.duplicate = check_number("duplicate", duplicate, 0.0, 1.0)
+        self.duplicate_lag = check_number("duplicate_lag", duplicate_lag)
+        self.rng = rng
+        self.faults: list[Fault] = []
+
+    def add_fault(self, fault: Fault) -> None:
+        self.faults.append(fault)
+
+    def _fault_for(self, src: str, segment: Segment) -> Fault | None:
+        hit = None
+        for fault in self.faults:
+            if fault.src == src and fault.pattern.matches(segment):
+                fault.seen += 1
+                if fault.seen == fault.nth and hit is None:
+                    hit = fault
+        return hit
+
+    def decide(self, src: str, segment: Segment) -> Verdict:
+        """Decide the fate of ``segment`` sent by ``src`` (draws from the RNG)."""
+        rng = self.rng
+        travel = self.delay + (rng.random() * self.jitter if self.jitter else 0.0)
+        fault = self._fault_for(src, segment) if self.faults else None
+        copy = None
+        if fault is not None:
+            if fault.action == "drop":
+                return Verdict(Fate.DROPPED, travel, None)
+            if fault.action == "hold":
+                travel += fault.seconds
+            else:
+                copy = travel + fault.seconds
+        elif self.loss and rng.random() < self.loss:
+            return Verdict(Fate.LOST, travel, None)
+        if copy is None and self.duplicate and rng.random() < self.duplicate:
+            copy = travel + rng.random() * self.duplicate_lag
+        return Verdict(Fate.DELIVERED, travel, copy)

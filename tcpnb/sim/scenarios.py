@@ -1,0 +1,289 @@
+"""Ready-made runs for the course, one function per situation.
+
+Every scenario takes the same keywords -- ``delay`` (one-way, seconds),
+``jitter``, ``loss``, ``seed``, ``profile`` and any profile field such as
+``msl=``, ``time_wait=`` or ``rto_initial=`` -- plus a few of its own, and
+returns the :class:`~tcpnb.sim.trace.Trace` of a fresh simulation.  Endpoint
+``"A"`` is the active opener (the client), ``"B"`` the passive one (the
+server), with ISNs 100 and 300 as in RFC 9293's figures unless said otherwise.
+
+    import tcpnb
+    from tcpnb import scenarios
+    trace = scenarios.run("syn_lost", delay=0.2)
+    print(tcpnb.text_ladder(trace))
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from ..core.errors import UsageError
+from ..core.isn import IncrementingISN, IsnSource, figure_pair
+from ..core.segment import Flags, Segment
+from ..core.states import State
+from .simulation import SimEndpoint, Simulation
+from .trace import Trace
+from .triggers import on_received, on_state
+
+Scenario = Callable[..., Trace]
+SCENARIOS: dict[str, Scenario] = {}
+
+
+def scenario(func: Scenario) -> Scenario:
+    """Register ``func`` under its own name."""
+    SCENARIOS[func.__name__] = func
+    return func
+
+
+def get(name: str) -> Scenario:
+    """The scenario called ``name``; a ValueError lists the known names."""
+    if name not in SCENARIOS:
+        raise UsageError(f"scenario: unknown scenario {name!r}; known: " + ", ".join(SCENARIOS))
+    return SCENARIOS[name]
+
+
+def run(name: str, **kwargs: Any) -> Trace:
+    """Run the scenario called ``name`` with ``kwargs``."""
+    return get(name)(**kwargs)
+
+
+def describe() -> list[tuple[str, str]]:
+    """``(name, first line of its docstring)`` for every scenario, in course order."""
+    return [(name, (func.__doc__ or "").strip().splitlines()[0]) for name, func in SCENARIOS.items()]
+
+
+def _pair(sim: Simulation, a_isn: int | IsnSource = 100,
+          b_isn: int | IsnSource = 300) -> tuple[SimEndpoint, SimEndpoint]:
+    return sim.endpoint("A", isn=a_isn), sim.endpoint("B", isn=b_isn)
+
+
+def _open(sim: Simulation) -> tuple[SimEndpoint, SimEndpoint]:
+    """A connects to a listening B at t = 0."""
+    a, b = _pair(sim)
+    b.listen()
+    a.connect("B")
+    return a, b
+
+
+# ------------------------------------------------------------------ opening
+@scenario
+def three_way_handshake(*, data: int = 10, **net: Any) -> Trace:
+    """The basic three-way handshake, then A sends data (RFC 9293 Figure 6)."""
+    sim = Simulation(**net)
+    a, _ = _open(sim)
+    if data:
+        a.send(data, at=on_state(State.ESTABLISHED))
+    return sim.run()
+
+
+@scenario
+def syn_lost(*, times: int = 1, **net: Any) -> Trace:
+    """A's SYN is lost ``times`` times; A retransmits it after each RTO."""
+    sim = Simulation(**net)
+    _open(sim)
+    for nth in range(1, times + 1):
+        sim.drop("A", "SYN", nth=nth)
+    return sim.run()
+
+
+@scenario
+def synack_lost(*, times: int = 1, **net: Any) -> Trace:
+    """B's SYN,ACK is lost ``times`` times; both sides retransmit."""
+    sim = Simulation(**net)
+    _open(sim)
+    for nth in range(1, times + 1):
+        sim.drop("B", "SYN,ACK", nth=nth)
+    return sim.run()
+
+
+@scenario
+def third_ack_lost(*, data: int = 0, **net: Any) -> Trace:
+    """The third segment (A's ACK) is lost; the connection still opens.
+
+    With ``data=0`` B retransmits its SYN,ACK and A's reply completes the
+    handshake; with ``data > 0`` A's first data segment carries the ACK.
+    """
+    sim = Simulation(**net)
+    a, _ = _open(sim)
+    sim.drop("A", "ACK", nth=1)
+    if data:
+        a.send(data, at=on_state(State.ESTABLISHED, delay=0.001))
+    return sim.run()
+
+
+@scenario
+def simultaneous_open(**net: Any) -> Trace:
+    """Both sides connect at once and their SYNs cross (RFC 9293 Figure 7)."""
+    sim = Simulation(**net)
+    a, b = _pair(sim)
+    delay = sim.link.delay
+    sim.hold("A", "SYN", nth=1, by=2 * delay)   # A's SYN is slow (Figure 7 line 2: "...")
+    sim.hold("A", "SYN,ACK", nth=1, by=delay)   # and so is its SYN,ACK (line 5)
+    a.connect("B", at=0.0)
+    b.connect("A", at=0.5 * delay)
+    return sim.run()
+
+
+@scenario
+def refused(**net: Any) -> Trace:
+    """A connects to a port where nobody listens: RST, "connection refused"."""
+    sim = Simulation(**net)
+    a, _ = _pair(sim)
+    a.connect("B")
+    return sim.run()
+
+
+@scenario
+def old_duplicate_syn(*, handshake: str = "three-way", old_seq: int = 90,
+                      **net: Any) -> Trace:
+    """An old SYN from an earlier connection reaches B before A's real SYN (RFC 9293 Figure 8).
+
+    With ``handshake="two-way"`` (NOT TCP) B opens a connection on the old
+    SYN alone and holds it until its idle timeout.
+    """
+    sim = Simulation(**net)
+    a = sim.endpoint("A", isn=100, handshake=handshake)
+    b = sim.endpoint("B", isn=IncrementingISN(300, step=100), handshake=handshake)
+    b.listen(reopen=handshake == "two-way")
+    delay = sim.link.delay
+    sim.hold("A", "SYN", nth=1, by=3 * delay)  # A's SYN is still on its way (line 2: "...")
+    a.connect("B", at=0.0)
+    sim.inject(Segment(seq=old_seq, flags=Flags.SYN), src="A", dst="B", at=0.5 * delay)
+    return sim.run()
+
+
+@scenario
+def old_duplicate_syn_two_way(**net: Any) -> Trace:
+    """NOT TCP: the same old SYN meets a two-way handshake; B opens a connection nobody wants."""
+    return old_duplicate_syn(handshake="two-way", **net)
+
+
+@scenario
+def two_passive_sockets(**net: Any) -> Trace:
+    """An old SYN reaches B while A and B both listen (RFC 9293 Figure 11)."""
+    sim = Simulation(**net)
+    a, b = _pair(sim)
+    a.listen()
+    b.listen()
+    sim.inject(Segment(seq=1000, flags=Flags.SYN), src="A", dst="B", at=sim.link.delay)
+    return sim.run()
+
+
+def _established_then(sim: Simulation, a: SimEndpoint, b: SimEndpoint) -> None:
+    """A (ISN 99) and B (ISN 299) open: B then sends at 300 and receives at 100."""
+    b.listen(reopen=True)
+    a.connect("B")
+
+
+@scenario
+def half_open_discovery(**net: Any) -> Trace:
+    """A reboots, then tries to connect again: B's reply uncovers the half-open connection (Figure 9)."""
+    sim = Simulation(**net)
+    a, b = _pair(sim, a_isn=IncrementingISN(99, step=301), b_isn=299)
+    _established_then(sim, a, b)
+    a.crash(at=5.0)
+    a.connect("B", at=6.0)
+    return sim.run()
+
+
+@scenario
+def half_open_data(**net: Any) -> Trace:
+    """A reboots; B sends data on the dead connection and A answers with RST (Figure 10)."""
+    sim = Simulation(**net)
+    a, b = _pair(sim, a_isn=99, b_isn=299)
+    _established_then(sim, a, b)
+    a.crash(at=5.0)
+    b.send(10, at=6.0)
+    return sim.run()
+
+
+# ------------------------------------------------------------------ closing
+def _connected(sim: Simulation) -> tuple[SimEndpoint, SimEndpoint]:
+    """A (ISN 99) and B (ISN 299) open, so that closing starts at SEQ 100 and 300 (Figure 12)."""
+    a, b = _pair(sim, a_isn=99, b_isn=299)
+    b.listen()
+    a.connect("B")
+    return a, b
+
+
+@scenario
+def normal_close(*, close_after: float = 1.0, peer_close_after: float = 1.0,
+                 **net: Any) -> Trace:
+    """A closes first, B closes later: FIN, ACK, FIN, ACK, then TIME-WAIT (RFC 9293 Figure 12)."""
+    sim = Simulation(**net)
+    a, b = _connected(sim)
+    a.close(at=on_state(State.ESTABLISHED, delay=close_after))
+    b.close(at=on_state(State.CLOSE_WAIT, delay=peer_close_after))
+    return sim.run()
+
+
+@scenario
+def half_close(*, chunks: int = 3, chunk_size: int = 500, gap: float = 0.5,
+               **net: Any) -> Trace:
+    """A closes its direction; B keeps sending ``chunks`` chunks from CLOSE-WAIT, then closes."""
+    sim = Simulation(**net)
+    a, b = _connected(sim)
+    a.send(100, at=on_state(State.ESTABLISHED))
+    a.close(at=on_state(State.ESTABLISHED, delay=0.5))
+    for k in range(chunks):
+        b.send(chunk_size, at=on_state(State.CLOSE_WAIT, delay=gap * (k + 1)))
+    b.close(at=on_state(State.CLOSE_WAIT, delay=gap * (chunks + 1)))
+    return sim.run()
+
+
+@scenario
+def simultaneous_close(**net: Any) -> Trace:
+    """Both sides close at once; both pass through CLOSING into TIME-WAIT (Figure 13)."""
+    sim = Simulation(**net)
+    a, b = _connected(sim)
+    a.close(at=2.0 + 4 * sim.link.delay)
+    b.close(at=2.0 + 4 * sim.link.delay)
+    return sim.run()
+
+
+@scenario
+def final_ack_lost(**net: Any) -> Trace:
+    """A's last ACK is lost; B retransmits its FIN and A, in TIME-WAIT, answers again."""
+    sim = Simulation(**net)
+    a, b = _connected(sim)
+    a.close(at=on_state(State.ESTABLISHED, delay=1.0))
+    b.close(at=on_state(State.CLOSE_WAIT, delay=0.5))
+    sim.drop("A", "ACK", nth=2)  # A's 1st pure ACK completes the open; the 2nd is the last
+    return sim.run()
+
+
+@scenario
+def time_wait_reuse(*, old_lag: float = 1.5, isn: str = "fixed", time_wait: float = 0.0,
+                    **net: Any) -> Trace:
+    """TIME-WAIT cut short: A reconnects on the same ports and an old segment lands in the new connection.
+
+    A's first data segment is duplicated by the network; the copy arrives
+    ``old_lag`` seconds after the original.  ``isn="fixed"`` reuses ISNs 100
+    and 300 in every incarnation; ``isn="clock"`` takes them from RFC 9293's
+    4-microsecond clock.  Pass ``time_wait=`` a longer time to see TIME-WAIT
+    protect the new connection.
+    """
+    a_isn, b_isn = figure_pair(isn)
+    sim = Simulation(time_wait=time_wait, **net)
+    a, b = _pair(sim, a_isn, b_isn)
+    b.listen(reopen=True)
+    a.connect("B")
+    a.send(100, at=on_state(State.ESTABLISHED))
+    sim.duplicate("A", "DATA", nth=1, after=old_lag)
+    a.close(at=on_state(State.ESTABLISHED, delay=0.3))
+    b.close(at=on_state(State.CLOSE_WAIT))
+    a.connect("B", at=on_state(State.CLOSED))  # as soon as the port pair is free
+    a.send(100, at=on_state(State.ESTABLISHED, nth=2, delay=1.0))  # a new request, same size
+    return sim.run()
+
+
+@scenario
+def lifecycle(*, request: int = 1000, reply: int = 1000, **net: Any) -> Trace:
+    """A whole connection: open, a request, a reply, A closes, B closes."""
+    sim = Simulation(**net)
+    a, b = _open(sim)
+    a.send(request, at=0.0)
+    b.send(reply, at=on_received(request))
+    a.close(at=on_received(reply))
+    b.close(at=on_state(State.CLOSE_WAIT))
+    return sim.run()

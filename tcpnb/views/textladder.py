@@ -1,0 +1,196 @@
+"""A plain-text ladder diagram in the style of RFC 9293's figures.
+
+One line per event, time going down.  A departure reads ``--> segment ...``
+(the segment is still in the network), an arrival ``... segment -->``; when a
+segment arrives at the moment it leaves, and nothing happens in between, the
+two are one line, ``--> segment -->``, as in the RFC's figures (segments that
+cross stay two lines each, so that the crossing shows).
+The state printed beside each side is its state *after* the event, as in the
+RFC.  A lost segment ends in ``XXX`` (RFC 793's mark for a lost segment).
+Comments are in parentheses, as in the RFC: the application's calls
+(``(close)``), and state changes that no segment caused (``CLOSED
+(Timeout=2MSL)``).  Notices to the user are in brackets.
+
+With ``relative=True`` sequence numbers count from each side's ISN, as
+Wireshark shows them: the SYN is 0 and the first data byte 1.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import NamedTuple
+
+from ..core.segment import Flags, Segment, seq_diff
+from ..sim.trace import Fate, Origin, Trace, Transmission
+
+_TAGS = {Origin.RETRANSMISSION: " (retransmission)", Origin.DUPLICATE: " (duplicate)",
+         Origin.INJECTED: " (old duplicate)"}
+#: Causes that are the application's own call, already printed as a comment.
+_USER_CAUSES = {"passive OPEN", "active OPEN", "CLOSE", "ABORT", "SEND"}
+
+Bases = dict[int, tuple[int | None, int | None]]
+
+
+class Row(NamedTuple):
+    """One line of the ladder, before it is laid out."""
+
+    t: float
+    event: int
+    order: int       # within one event
+    side: str        # the endpoint whose column it is in
+    kind: str        # "send-right", "recv-left", "lost-right", "note", "state", ...
+    text: str
+    transmission: int = -1  # the transmission's index, for segment rows
+
+
+def isn_bases(trace: Trace) -> Bases:
+    """For each transmission index: the ISNs of its sender and receiver at that moment.
+
+    A side's ISN is the sequence number of the last SYN it sent before (its
+    current incarnation); ``None`` while it has sent none.
+    """
+    latest: dict[str, int] = {}
+    bases = {}
+    for t in sorted(trace.transmissions, key=lambda t: (t.sent_event, t.index)):
+        if Flags.SYN in t.segment.flags and t.origin is not Origin.INJECTED:
+            latest[t.src] = t.segment.seq
+        bases[t.index] = (latest.get(t.src), latest.get(t.dst))
+    return bases
+
+
+def relative(segment: Segment, seq_base: int | None, ack_base: int | None) -> Segment:
+    """``segment`` with SEQ and ACK counted from the given ISNs (unchanged where ``None``)."""
+    seq = segment.seq if seq_base is None else seq_diff(segment.seq, seq_base)
+    ack = segment.ack if ack_base is None or Flags.ACK not in segment.flags \
+        else seq_diff(segment.ack, ack_base)
+    return replace(segment, seq=seq, ack=ack)
+
+
+def segment_text(t: Transmission, bases: Bases | None) -> str:
+    """The segment of ``t`` in RFC notation, relative to ``bases`` if given."""
+    segment = t.segment if bases is None else relative(t.segment, *bases[t.index])
+    return str(segment)
+
+
+def _segment_rows(trace: Trace, left: str, relative_to: Bases | None) -> list[Row]:
+    rows: list[Row] = []
+    for t in trace.transmissions:
+        text = segment_text(t, relative_to) + _TAGS.get(t.origin, "")
+        way = "right" if t.src == left else "left"
+        if t.origin is not Origin.INJECTED:
+            rows.append(Row(t.sent_at, t.sent_event, 1 + 2 * t.index, t.src, "send-" + way, text,
+                            t.index))
+        if t.fate is Fate.DELIVERED and t.arrived_at is not None:
+            event = t.arrived_event if t.arrived_event is not None else t.sent_event
+            rows.append(Row(t.arrived_at, event, 0, t.dst, "recv-" + way, text, t.index))
+        elif t.fate in (Fate.LOST, Fate.DROPPED):
+            rows.append(Row(t.sent_at, t.sent_event, 2 + 2 * t.index, t.dst, "lost-" + way, text,
+                            t.index))
+    return rows
+
+
+def _state_rows(trace: Trace, covered: set[tuple[str, int]]) -> list[Row]:
+    """State changes that no segment row of the same side and event shows."""
+    last: dict[tuple[str, int], tuple[float, list[str], str]] = {}
+    for r in trace.state_changes:
+        if (r.endpoint, r.event) in covered:
+            continue
+        _, causes, _ = last.get((r.endpoint, r.event), (r.t, [], ""))
+        if r.cause not in _USER_CAUSES and r.cause not in causes:
+            causes.append(r.cause)
+        last[(r.endpoint, r.event)] = (r.t, causes, str(r.new))
+    return [Row(t, event, 10**9 - 1, side, "state",
+                state + "".join(f" ({_flat(cause)})" for cause in causes))
+            for (side, event), (t, causes, state) in last.items()]
+
+
+def _flat(text: str) -> str:
+    """``"reboot (all state lost)"`` -> ``"reboot: all state lost"``: no nested parentheses."""
+    return text.replace(" (", ": ").replace(")", "")
+
+
+def _rows(trace: Trace, left: str, relative_to: Bases | None = None) -> list[Row]:
+    """Every line of the ladder, in the order things happened."""
+    rows = _segment_rows(trace, left, relative_to)
+    covered = {(r.side, r.event) for r in rows if not r.kind.startswith("lost")}
+    received = {(r.side, r.event) for r in rows if r.kind.startswith("recv")}
+    rows += _state_rows(trace, covered)
+    for call in trace.app_calls:
+        detail = f" {call.detail}" if call.detail and call.call != "send" else ""
+        # A call made in reaction to an arrival at that very event (a server that
+        # listens again) comes after the arrival; any other call before its effects.
+        order = 10**9 - 2 if (call.endpoint, call.event) in received else -1
+        rows.append(Row(call.t, call.event, order, call.endpoint, "note",
+                        f"({call.call}{detail})"))
+    for notice in trace.notices:
+        rows.append(Row(notice.t, notice.event, 10**9, notice.endpoint, "note",
+                        f"[{notice.message}]"))
+    rows.sort(key=lambda row: (row.t, row.event, row.order))
+    return rows
+
+
+def _lines(rows: list[Row]) -> list[tuple[Row, Row | None]]:
+    """The rows paired into lines: a departure and its arrival at the same moment, with
+    nothing between them, share one line ``(departure, arrival)``; any other row is
+    ``(row, None)``."""
+    lines: list[tuple[Row, Row | None]] = []
+    for row in rows:
+        if lines and _zero_travel(lines[-1], row):
+            lines[-1] = (lines[-1][0], row)
+        else:
+            lines.append((row, None))
+    return lines
+
+
+def _zero_travel(line: tuple[Row, Row | None], row: Row) -> bool:
+    sent, arrival = line
+    return (arrival is None and sent.kind.startswith("send") and row.kind.startswith("recv")
+            and row.transmission == sent.transmission and row.t == sent.t)
+
+
+_ARROWS = {
+    "send-right": ("-->", "..."), "recv-right": ("...", "-->"), "lost-right": ("...", "XXX"),
+    "send-left": ("...", "<--"), "recv-left": ("<--", "..."), "lost-left": ("XXX", "..."),
+    "pass-right": ("-->", "-->"), "pass-left": ("<--", "<--"),
+}
+_STATE = 13  # width of a state column: "SYN-RECEIVED" + 1
+
+
+def _line(trace: Trace, row: Row, left: str, width: int, arrival: Row | None = None) -> str:
+    """One line of text; ``arrival`` is the arrival row of a segment ``row`` sends, if on it."""
+    middle = " " * (width + 8)
+    if row.kind in ("note", "state"):
+        return (f"{row.text:<{_STATE}}{middle}" if row.side == left
+                else f"{'':<{_STATE}}{middle}{row.text}")
+    states = {r.side: _state(trace, r) for r in (row, arrival) if r is not None}
+    kind = row.kind if arrival is None else row.kind.replace("send", "pass")
+    arrow_l, arrow_r = _ARROWS[kind]
+    state_l = states.get(left, "")
+    state_r = next((state for side, state in states.items() if side != left), "")
+    return f"{state_l:<{_STATE}}{arrow_l} {row.text:<{width}} {arrow_r} {state_r}"
+
+
+def _state(trace: Trace, row: Row) -> str:
+    """The state beside a segment row: its side's after the event ("" if unknown or lost)."""
+    if row.kind.startswith("lost") or not trace.state_changes:  # no states: a capture
+        return ""
+    return str(trace.state_after_event(row.side, row.event))
+
+
+def text_ladder(trace: Trace, width: int | None = None, relative: bool = False) -> str:
+    """The ladder of the first two endpoints of ``trace`` as text.
+
+    ``width`` is the segment column's width (default: the longest segment).
+    """
+    if len(trace.endpoints) < 2:
+        return "(a ladder needs two endpoints)"
+    left, right = trace.endpoints[:2]
+    rows = [row for row in _rows(trace, left, isn_bases(trace) if relative else None)
+            if row.side in (left, right)]
+    if width is None:
+        width = max([44] + [len(row.text) for row in rows if row.kind not in ("note", "state")])
+    numbers = "   (relative sequence numbers)" if relative else ""
+    lines = [f"{'t (s)':>8}  {left:<{_STATE}}{numbers:<{width + 8}}{right}"]
+    lines += [f"{row.t:8.3f}  {_line(trace, row, left, width, arrival)}".rstrip()
+              for row, arrival in _lines(rows)]
+    return "\n".join(lines)
