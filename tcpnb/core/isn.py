@@ -15,6 +15,7 @@ from __future__ import annotations
 import random
 from typing import Protocol
 
+from . import validate
 from .errors import UsageError
 from .segment import SEQ_SPACE
 
@@ -28,9 +29,7 @@ class IsnSource(Protocol):
 
 
 def _check_isn(value: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < SEQ_SPACE:
-        raise UsageError(f"isn must be a whole number in [0, 2**32), got {value!r}")
-    return value
+    return validate.whole("isn", value, 0, SEQ_SPACE - 1)
 
 
 class FixedISN:

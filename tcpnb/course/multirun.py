@@ -23,6 +23,7 @@ from typing import Any, Callable, Sequence
 
 import plotly.graph_objects as go
 
+from ..core import validate
 from ..sim import analysis, scenarios
 from ..sim.trace import Trace
 from ..views import palette
@@ -87,8 +88,7 @@ class Results:
 
 
 def _check(runs: int, grid: dict[str, Sequence[Any]] | None) -> dict[str, list[Any]]:
-    if isinstance(runs, bool) or not isinstance(runs, int) or runs < 1:
-        raise ValueError(f"runs must be a whole number >= 1, got {runs!r}")
+    validate.whole("runs", runs, low=1)
     grid = dict(grid or {})
     for key, values in grid.items():
         if not isinstance(key, str) or isinstance(values, (str, bytes)) or not len(values):

@@ -20,6 +20,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, Sequence
 
+from ..core import validate
 from ..core.errors import UsageError
 
 
@@ -108,8 +109,7 @@ class NumberQuestion:
 
     def check(self, value: float) -> Feedback:
         """Judge ``value``."""
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or math.isnan(value):
-            raise UsageError(f"answer must be a number, got {value!r}")
+        value = validate.number("answer", value, -math.inf)
         unit = f" {self.unit}" if self.unit else ""
         if abs(value - self.answer) <= self.tolerance:
             return Feedback(True, f"Correct: {self.answer:g}{unit}. {self.explanation}".strip())

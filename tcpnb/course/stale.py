@@ -24,6 +24,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from ..core import validate
 from ..core.errors import UsageError
 from ..core.isn import ClockISN, FixedISN, figure_pair
 from ..core.segment import SEQ_SPACE, seq_add, seq_diff
@@ -168,8 +169,7 @@ def experiment(handshake: str = "three-way", runs: int = 200, *, duplicate: floa
         **net: ``delay``, ``loss``, ``jitter``, ``profile`` or any profile field.
     """
     _check_handshake(handshake)
-    if isinstance(runs, bool) or not isinstance(runs, int) or runs < 1:
-        raise UsageError(f"runs must be a whole number >= 1, got {runs!r}")
+    validate.whole("runs", runs, low=1)
     unwanted = unwanted_open = completed = 0
     seconds = 0.0
     for k in range(runs):
@@ -258,8 +258,7 @@ def isn_window(isn: str = "clock", gap: float = 1.0, *, first_isn: int = 100,
     """
     if isn not in ("fixed", "clock"):
         raise UsageError(f"isn must be 'fixed' or 'clock', got {isn!r}")
-    if isinstance(gap, bool) or not isinstance(gap, (int, float)) or not gap >= 0:
-        raise UsageError(f"gap must be a number of seconds >= 0, got {gap!r}")
+    validate.seconds("gap", gap)
     source = FixedISN(first_isn) if isn == "fixed" else ClockISN(first_isn, tick)
     old, new = source.next(0.0), source.next(float(gap))
     return WindowCheck(isn, float(gap), old, new, seq_add(old, old_offset), old_length, window)

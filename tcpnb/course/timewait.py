@@ -56,11 +56,11 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from ..core import validate
 from ..core.errors import UsageError
 from ..core.isn import figure_pair
 from ..core.segment import Flags, Segment
 from ..core.states import State
-from ..sim.network import check_number
 from ..sim.simulation import Simulation
 from ..sim.trace import Trace, Transmission
 from ..sim.triggers import on_received, on_state
@@ -135,9 +135,9 @@ def close(first: str = "A", *, close_after: float = 1.0, peer_close_after: float
     if pattern is not None:
         sim.drop(*pattern)
     closer, other = (a, b) if first == "A" else (b, a)
-    closer.close(at=on_state(State.ESTABLISHED, delay=check_number("close_after", close_after)))
+    closer.close(at=on_state(State.ESTABLISHED, delay=validate.seconds("close_after", close_after)))
     other.close(at=on_state(State.CLOSE_WAIT,
-                            delay=check_number("peer_close_after", peer_close_after)))
+                            delay=validate.seconds("peer_close_after", peer_close_after)))
     return sim.run()
 
 
@@ -194,15 +194,13 @@ def assassination(*, rfc1337: bool = False, old_at: float = 5.0, **net: Any) -> 
     a.close(at=on_state(State.ESTABLISHED, delay=1.0))
     b.close(at=on_state(State.CLOSE_WAIT, delay=1.0))
     sim.inject(Segment(seq=255, ack=33, flags=Flags.ACK), src="B", dst="A",
-               at=check_number("old_at", old_at))
+               at=validate.seconds("old_at", old_at))
     return sim.run()
 
 
 # ------------------------------------------------------------------- one run
 def _check_runs(runs: int) -> int:
-    if isinstance(runs, bool) or not isinstance(runs, int) or runs < 1:
-        raise UsageError(f"runs must be a whole number >= 1, got {runs!r}")
-    return runs
+    return validate.whole("runs", runs, low=1)
 
 
 def _add_copies(sim: Simulation, duplicate: float, lifetime: float, seed: int) -> None:
@@ -241,12 +239,12 @@ def reconnect(*, time_wait: float, msl: float = 10.0, delay: float = 0.1,
         seed: fixes the run.
         profile: ``"rfc"`` or ``"linux"`` (timers, delayed ACK).
     """
-    msl = check_number("msl", msl)
-    delay, jitter = check_number("delay", delay), check_number("jitter", jitter)
-    duplicate = check_number("duplicate", duplicate, 0.0, 1.0)
-    gap = check_number("gap", gap)
+    msl = validate.seconds("msl", msl)
+    delay, jitter = validate.seconds("delay", delay), validate.seconds("jitter", jitter)
+    duplicate = validate.number("duplicate", duplicate, 0.0, 1.0)
+    gap = validate.seconds("gap", gap)
     sim = Simulation(delay=delay, jitter=jitter, loss=loss, seed=seed, profile=profile, msl=msl,
-                     time_wait=check_number("time_wait", time_wait), rfc1337=rfc1337)
+                     time_wait=validate.seconds("time_wait", time_wait), rfc1337=rfc1337)
     a_isn, b_isn = figure_pair(isn)
     a, b = sim.endpoint("A", isn=a_isn), sim.endpoint("B", isn=b_isn)
     _add_copies(sim, duplicate, max(0.0, msl - delay - jitter), seed)

@@ -7,27 +7,15 @@ the ``random.Random`` it is given, so a seed fixes every decision.
 
 from __future__ import annotations
 
-import math
 import random
 from dataclasses import dataclass
 
+from ..core import validate
 from ..core.errors import UsageError
 from ..core.segment import Flags, Segment
 from .trace import Fate
 
 _CONTROLS = Flags.SYN | Flags.FIN | Flags.RST
-
-
-def check_number(name: str, value: float, low: float = 0.0, high: float = math.inf,
-                 high_inclusive: bool = True) -> float:
-    """Return ``value`` as a float if ``low <= value <= high``; else a ValueError naming it."""
-    bracket = "]" if high_inclusive else ")"
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or math.isnan(value):
-        raise UsageError(f"{name} must be a number in [{low}, {high}{bracket}, got {value!r}")
-    ok_high = value <= high if high_inclusive else value < high
-    if not (low <= value and ok_high) or (math.isinf(value) and math.isinf(high)):
-        raise UsageError(f"{name} must be in [{low}, {high}{bracket}, got {value!r}")
-    return float(value)
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,11 +81,11 @@ class Link:
 
     def __init__(self, delay: float, jitter: float, loss: float, duplicate: float,
                  duplicate_lag: float, rng: random.Random) -> None:
-        self.delay = check_number("delay", delay)
-        self.jitter = check_number("jitter", jitter)
-        self.loss = check_number("loss", loss, 0.0, 1.0)
-        self.duplicate = check_number("duplicate", duplicate, 0.0, 1.0)
-        self.duplicate_lag = check_number("duplicate_lag", duplicate_lag)
+        self.delay = validate.seconds("delay", delay)
+        self.jitter = validate.seconds("jitter", jitter)
+        self.loss = validate.number("loss", loss, 0.0, 1.0)
+        self.duplicate = validate.number("duplicate", duplicate, 0.0, 1.0)
+        self.duplicate_lag = validate.seconds("duplicate_lag", duplicate_lag)
         self.rng = rng
         self.faults: list[Fault] = []
 

@@ -23,6 +23,7 @@ from dataclasses import replace
 from typing import Any, Callable
 
 from ..core import profiles as _profiles
+from ..core import validate
 from ..core.endpoint import Endpoint, Handshake
 from ..core.errors import BudgetExceeded, UsageError
 from ..core.isn import IsnSource, as_source
@@ -38,7 +39,7 @@ from ..core.outputs import (
 )
 from ..core.segment import Segment
 from ..core.states import State
-from .network import Fault, Link, SegmentPattern, check_number
+from .network import Fault, Link, SegmentPattern
 from .trace import (
     AppCall,
     DeliveryRecord,
@@ -182,10 +183,8 @@ class Simulation:
                  duplicate_lag: float | None = None, max_events: int = 100_000,
                  **overrides: Any) -> None:
         self.profile = _profiles.get(profile).replace(**overrides)
-        if isinstance(seed, bool) or not isinstance(seed, int):
-            raise UsageError(f"seed must be a whole number, got {seed!r}")
-        if isinstance(max_events, bool) or not isinstance(max_events, int) or max_events < 1:
-            raise UsageError(f"max_events must be a whole number >= 1, got {max_events!r}")
+        validate.whole("seed", seed, low=-(2**63))
+        validate.whole("max_events", max_events, low=1)
         lag = self.profile.msl if duplicate_lag is None else duplicate_lag
         self.rng = random.Random(seed)
         self.link = Link(delay, jitter, loss, duplicate, lag, self.rng)
@@ -215,8 +214,7 @@ class Simulation:
         if not isinstance(name, str) or not name or name in self._endpoints:
             raise UsageError(f"name must be a new, non-empty string, got {name!r}")
         port = 1000 + len(self._endpoints) + 1 if port is None else port
-        if isinstance(port, bool) or not isinstance(port, int) or not 1 <= port <= 65535:
-            raise UsageError(f"port must be a whole number in [1, 65535], got {port!r}")
+        validate.whole("port", port, 1, 65535)
         if port in self._by_port:
             raise UsageError(f"port {port} is already used by {self._by_port[port].name!r}")
         try:
@@ -241,7 +239,7 @@ class Simulation:
     def inject(self, segment: Segment, src: str, dst: str, at: float) -> None:
         """Make ``segment`` arrive at ``dst`` at time ``at``, as if ``src`` sent it long ago."""
         source, target = self._get(src, "src"), self._get(dst, "dst")
-        at = check_number("at", at)
+        at = validate.seconds("at", at)
         if not isinstance(segment, Segment):
             raise UsageError(f"segment must be a tcpnb.Segment, got {segment!r}")
         ports = dict(src_port=segment.src_port or source.endpoint.port,
@@ -269,16 +267,15 @@ class Simulation:
 
     def hold(self, src: str, flags: str, nth: int = 1, by: float = 1.0) -> None:
         """Deliver the ``nth`` matching segment from ``src`` ``by`` seconds late."""
-        self._add_fault(src, flags, nth, "hold", check_number("by", by))
+        self._add_fault(src, flags, nth, "hold", validate.seconds("by", by))
 
     def duplicate(self, src: str, flags: str, nth: int = 1, after: float = 1.0) -> None:
         """Deliver the ``nth`` matching segment, and a copy of it ``after`` seconds later."""
-        self._add_fault(src, flags, nth, "copy", check_number("after", after))
+        self._add_fault(src, flags, nth, "copy", validate.seconds("after", after))
 
     def _add_fault(self, src: str, flags: str, nth: int, action: str, seconds: float) -> None:
         self._get(src, "src")
-        if isinstance(nth, bool) or not isinstance(nth, int) or nth < 1:
-            raise UsageError(f"nth must be a whole number >= 1 (1 = the first), got {nth!r}")
+        validate.whole("nth", nth, low=1)
         self.link.add_fault(Fault(src, SegmentPattern.parse(flags), nth, action, seconds))
 
     # ------------------------------------------------------------- event loop
@@ -295,7 +292,7 @@ class Simulation:
     def run(self, until: float | None = None) -> Trace:
         """Run until nothing is left to happen (or until time ``until``); return the trace."""
         if until is not None:
-            until = check_number("until", until)
+            until = validate.seconds("until", until)
         queue, budget = self._queue, self.max_events
         while queue and (until is None or queue[0][0] <= until):
             t, _, action, arg = heapq.heappop(queue)

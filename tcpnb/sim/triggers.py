@@ -11,10 +11,10 @@ lossy::
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import Union
 
+from ..core import validate
 from ..core.errors import UsageError
 from ..core.states import State
 
@@ -39,35 +39,26 @@ class OnReceived:
 When = Union[float, int, OnState, OnReceived]
 
 
-def _check_delay(delay: float) -> float:
-    if isinstance(delay, bool) or not isinstance(delay, (int, float)) or not (
-            math.isfinite(delay) and delay >= 0):
-        raise UsageError(f"delay must be a finite number of seconds >= 0, got {delay!r}")
-    return float(delay)
-
-
 def on_state(state: State, delay: float = 0.0, nth: int = 1) -> OnState:
     """Trigger: the ``nth`` time in the run the endpoint enters ``state``, plus ``delay`` seconds."""
     if not isinstance(state, State):
         raise UsageError(f"state must be a tcpnb.State, got {state!r}")
-    if isinstance(nth, bool) or not isinstance(nth, int) or nth < 1:
-        raise UsageError(f"nth must be a whole number >= 1 (1 = the first time), got {nth!r}")
-    return OnState(state, _check_delay(delay), nth)
+    validate.whole("nth", nth, low=1)
+    return OnState(state, validate.seconds("delay", delay), nth)
 
 
 def on_received(nbytes: int, delay: float = 0.0) -> OnReceived:
     """Trigger: the endpoint has received ``nbytes`` bytes (then wait ``delay`` seconds)."""
-    if isinstance(nbytes, bool) or not isinstance(nbytes, int) or nbytes < 1:
-        raise UsageError(f"nbytes must be a whole number >= 1, got {nbytes!r}")
-    return OnReceived(nbytes, _check_delay(delay))
+    validate.whole("nbytes", nbytes, low=1)
+    return OnReceived(nbytes, validate.seconds("delay", delay))
 
 
 def check_at(at: When) -> When:
     """Validate an ``at=`` argument: a time >= 0 or a trigger."""
     if isinstance(at, (OnState, OnReceived)):
         return at
-    if isinstance(at, bool) or not isinstance(at, (int, float)) or not (
-            math.isfinite(at) and at >= 0):
+    try:
+        return validate.seconds("at", at)
+    except UsageError:
         raise UsageError(f"at must be a time in seconds >= 0 or a trigger "
-                         f"(on_state, on_received), got {at!r}")
-    return float(at)
+                         f"(on_state, on_received), got {at!r}") from None

@@ -16,6 +16,7 @@ from typing import Any
 
 import plotly.graph_objects as go
 
+from ..core import validate
 from ..core.states import TCP_TABLE, TWO_WAY_TABLE, State, Transition, Trigger
 from ..sim.trace import Trace
 from . import palette
@@ -183,8 +184,8 @@ def state_diagram(trace: Trace | None = None, *, table: tuple[Transition, ...] |
     """
     if trace is not None and not isinstance(trace, Trace):
         raise ValueError(f"trace must be a tcpnb.Trace or None, got {type(trace).__name__}")
-    if upto is not None and (isinstance(upto, bool) or not isinstance(upto, int) or upto < 0):
-        raise ValueError(f"upto must be a whole number >= 0, got {upto!r}")
+    if upto is not None:
+        validate.whole("upto", upto)
     table = table if table is not None else pick_table(trace)
     diagram = _Diagram(table)
     diagram.edges()

@@ -27,6 +27,7 @@ from typing import Any, Sequence
 
 import plotly.graph_objects as go
 
+from ..core import validate
 from ..core.states import State
 from ..sim.trace import Trace
 from . import palette
@@ -123,8 +124,7 @@ class TimeAxis:
         elif cut is False:
             gaps = []
         else:
-            if isinstance(cut, bool) or not isinstance(cut, (int, float)) or cut <= 0:
-                raise ValueError(f"cut must be True, False or a number of seconds > 0, got {cut!r}")
+            validate.number("cut (True, False or seconds)", cut, 0.0, low_open=True)
             gaps = [(a, b) for a, b in zip(times, times[1:]) if b - a > cut]
         kept = (times[-1] - times[0]) - sum(b - a for a, b in gaps)
         drawn = max(kept, 1e-3) * 0.15
