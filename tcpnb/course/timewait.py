@@ -434,10 +434,12 @@ def figure(points: Sequence[Rates], title: str | None = None, height: int = 460)
 
     fig = go.Figure()
     xs = [r.multiple for r in points]
+    drawn = []
     for name, label in FAILURES.items():
         ys = [r.rate(name) for r in points]
         if name == "assassinated" and not any(ys):
             continue
+        drawn.append(label)
         low_high = [r.interval(name) for r in points]
         fig.add_trace(go.Scatter(
             x=xs, y=ys, mode="lines+markers", name=label,
@@ -456,13 +458,12 @@ def figure(points: Sequence[Rates], title: str | None = None, height: int = 460)
     runs = points[0].runs if points else 0
     layout = palette.base_layout(
         title or f"What goes wrong when A reconnects right after TIME-WAIT "
-                 f"(MSL = {msl:g} s, {runs} runs per point)", height)
+                 f"(MSL = {msl:g} s, {runs} runs per point)", height, legend=drawn, below=50)
     layout.update(
         xaxis=dict(title="TIME-WAIT length (multiples of the MSL)", showgrid=True,
                    gridcolor="#eeeeee", range=[-0.05, max(xs + [2.0]) + 0.1]),
         yaxis=dict(title="share of runs", tickformat=".0%", rangemode="tozero", showgrid=True,
-                   gridcolor="#eeeeee"),
-        legend=dict(orientation="h", y=-0.2, x=0), margin=dict(l=70, r=30, t=70, b=40))
+                   gridcolor="#eeeeee"))
     fig.update_layout(**layout)
     return fig
 

@@ -14,9 +14,10 @@ Segment styles use the Okabe-Ito colours, with a dash pattern as a second cue.
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Any, Sequence
 
 from ..core.states import TCP_TABLE, State
+from . import labels
 
 #: One colour per state (hex RGB).
 STATE_COLOURS: dict[State, str] = {
@@ -48,12 +49,19 @@ LOST_COLOUR = "#D55E00"
 TIMER_COLOUR = "#56B4E9"       # sky blue: the retransmission timer
 TIME_WAIT_COLOUR = STATE_COLOURS[State.TIME_WAIT]
 TEXT_COLOUR = "#222222"
+TIMER_TEXT = "#1f6f99"         # "RTO" under a timeout
+TIMER_NOTE = "#6b5d00"         # a long timer's note, on light yellow
+NOTE_TEXT = "#555555"          # notices to the user, and notes about the figure
+ERROR_TEXT = "#B22222"         # an error notice ("connection refused")
+LABEL_BACKGROUND = "rgba(255,255,255,0.85)"  # behind an arrow's label
 
 #: Font sizes in px, chosen for a projector at 1280 x 720 and still fine on a laptop.
 FONT_FAMILY = "DejaVu Sans, Arial, sans-serif"
 FONT_SIZE = 15
 TITLE_SIZE = 19
 LABEL_SIZE = 13
+TICK_SIZE = 14
+LEGEND_SIZE = 13
 
 
 def state_colour(state: State | str) -> str:
@@ -61,14 +69,70 @@ def state_colour(state: State | str) -> str:
     return STATE_COLOURS[state if isinstance(state, State) else State(state)]
 
 
-def base_layout(title: str, height: int) -> dict[str, Any]:
-    """The layout every tcpnb figure starts from."""
-    return dict(
-        title=dict(text=title, x=0.01, xanchor="left", font=dict(size=TITLE_SIZE)),
+TEMPLATE = "simple_white"  # one look for every figure of the course
+
+
+def wrapped_title(title: str, width: float | None = None) -> str:
+    """``title`` broken into lines that fit a figure ``width`` px wide (default: the
+    narrowest the course lays out for, :data:`tcpnb.views.labels.DESIGN_WIDTH`)."""
+    room = 0.98 * (width or labels.DESIGN_WIDTH) - 16
+    return "<br>".join(labels.wrap(line, TITLE_SIZE, room) for line in title.split("<br>"))
+
+
+def top_margin(title: str, above: float = 0.0) -> float:
+    """Room over the plot for a (wrapped) ``title`` and ``above`` px more under it."""
+    return 8 + labels.text_size(title, TITLE_SIZE)[1] + 12 + above
+
+
+def bottom_margin(legend: Sequence[str], width: float | None = None, below: float = 0.0
+                  ) -> float:
+    """Room under the plot for ``below`` px (axis labels, notes) and a legend of ``legend``."""
+    height = labels.legend_height(legend, (width or labels.DESIGN_WIDTH) - 10, LEGEND_SIZE)
+    return below + height + (12 if legend else 0)  # plotly keeps 12 px over a legend
+
+
+def base_layout(title: str, height: float, *, legend: Sequence[str] = (), above: float = 0.0,
+                below: float = 0.0, width: float | None = None) -> dict[str, Any]:
+    """The layout every tcpnb figure starts from.
+
+    The title is wrapped to the figure's width (``width``, or the narrowest
+    cell) and starts at the top; the top margin holds it and ``above`` px more.
+    The legend, one row per ``legend`` name that fits, sits at the bottom; the
+    bottom margin holds it and ``below`` px more (tick labels, an axis title).
+    The figure fills the width of its cell unless ``width`` fixes it.
+    """
+    text = wrapped_title(title, width)
+    layout: dict[str, Any] = dict(
+        title=labels.title_layout(text, TITLE_SIZE, height),
         font=dict(family=FONT_FAMILY, size=FONT_SIZE, color=TEXT_COLOUR),
-        height=height, template="simple_white", hoverlabel=dict(font=dict(size=LABEL_SIZE + 1)),
-        margin=dict(l=70, r=30, t=60, b=40),
-    )
+        height=height, template=TEMPLATE, hoverlabel=dict(font=dict(size=LABEL_SIZE + 1)),
+        showlegend=bool(legend),
+        legend=dict(orientation="h", xref="container", x=0.01, yref="container", y=0,
+                    yanchor="bottom", font=dict(size=LEGEND_SIZE)),
+        margin=dict(l=70, r=20, t=top_margin(text, above),
+                    b=bottom_margin(legend, width, below)))
+    if width:
+        layout["width"] = width
+    return layout
+
+
+def log_axis(values: Sequence[float], title: str) -> dict[str, Any]:
+    """A log axis whose ticks are round numbers written out ("0.5", "1", "2", "5", "10",
+    ...: never plotly's bare "2" and "5"), from a tick at or under the smallest of
+    ``values`` to one at or over the largest, so no point lies above the last tick."""
+    positive = [v for v in values if v and v > 0] or [1.0]
+    low, high = min(positive), max(positive)
+    high = max(high, low * 2)
+    decades = range(math.floor(math.log10(low)), math.ceil(math.log10(high)) + 1)
+    steps = (1, 2, 5) if len(decades) <= 4 else (1,)
+    ticks = [m * 10.0 ** d for d in decades for m in steps]
+    ticks = [t for t in ticks if t >= max(x for x in ticks if x <= low)]
+    ticks = [t for t in ticks if t <= min(x for x in ticks + [10.0 ** (decades[-1] + 1)]
+                                          if x >= high)]
+    pad = 0.04 * (math.log10(ticks[-1]) - math.log10(ticks[0]) or 1)
+    return dict(type="log", title=title, tickvals=ticks, ticktext=[f"{t:g}" for t in ticks],
+                range=[math.log10(ticks[0]) - pad, math.log10(ticks[-1]) + pad],
+                showgrid=True, gridcolor="#eeeeee")
 
 
 # ----------------------------------------------------- colour-blindness check
