@@ -138,6 +138,8 @@ def _form(prompt: str, control: Any, judge: Any, hint: str) -> Any:
     """Prompt, control, a Check button and a feedback line, wired together."""
     import ipywidgets as w
 
+    from ..views import palette
+
     feedback = w.HTML("")
     button = w.Button(description="Check", button_style="primary")
 
@@ -146,8 +148,7 @@ def _form(prompt: str, control: Any, judge: Any, hint: str) -> Any:
         if verdict is None:
             feedback.value = "<i>Choose an answer first.</i>"
             return
-        colour = "#1b7837" if verdict.correct else "#b2182b"
-        feedback.value = f"<span style='color:{colour}'>{html.escape(str(verdict))}</span>"
+        feedback.value = palette.feedback(html.escape(str(verdict)), verdict.correct)
 
     button.on_click(on_click)
     parts = [w.HTML(f"<b>Self-check.</b> {html.escape(prompt)}"), control, button, feedback]

@@ -27,6 +27,7 @@ import plotly.graph_objects as go
 from ..core.segment import Flags
 from ..sim.trace import Fate, Origin, Trace, Transmission
 from . import palette
+from .labels import text_width
 from .ladderlabels import Geometry, Words, geometry
 from .textladder import Bases, isn_bases, relative
 from .timeline import (
@@ -95,8 +96,10 @@ class _Builder:
         self.axis = TimeAxis.fit(times, cut, idle_gaps(trace, times, 4 * self.travel),
                                  keep=retransmission_spans(trace), scale=time_scale(trace))
         self.bases = isn_bases(trace) if relative_numbers else None
+        widest = max([text_width(short_label(t, self.bases), palette.LABEL_SIZE) + 4
+                      for t in trace.transmissions] + [0.0]) if self.labels else 0.0
         self.geo: Geometry = geometry(trace, self.axis, title, width, height,
-                                      self._legend_names(), self.travel, self.labels)
+                                      self._legend_names(), self.travel, widest)
         self.words = Words(self.geo)
         self.data: list[dict[str, Any]] = []
         self.shapes: list[dict[str, Any]] = []
@@ -136,7 +139,7 @@ class _Builder:
                 self.words.mark(x1, y1, 20)
             if self.labels:
                 self.words.arrow(x0, y0, x1, y1, short_label(t, self.bases),
-                                 palette.SEGMENT_STYLES[_style(t)]["color"], end == "lost")
+                                 palette.SEGMENT_STYLES[_style(t)]["text"], end == "lost")
         for style, g in groups.items():
             look = palette.SEGMENT_STYLES[style]
             self.data.append(dict(

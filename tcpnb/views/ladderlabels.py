@@ -87,20 +87,16 @@ def _outward(names: list[str], crossing: list[int]) -> dict[str, float]:
             (-1.0 if crossing[k] < crossing[k + 1] else 1.0) for k, name in enumerate(names)}
 
 
-#: The least room between two lanes that arrows join, with labels on the arrows or without.
-ARROW_GAP = {True: 210.0, False: 70.0}
-
-
 def _gaps(names: list[str], crossing: list[int], outward: dict[str, float], gutter: float,
-          labels: bool) -> list[float]:
+          label_width: float) -> list[float]:
     """The room each gap between lanes needs: for its arrows' labels, or for the words of
     the lanes that face it; and for the two lanes' names, one word a line."""
     gaps = []
     for k in range(1, len(names)):
         facing = (outward[names[k - 1]] > 0) + (outward[names[k]] < 0)
         names_need = (_name_width(names[k - 1]) + _name_width(names[k])) / 2 + 12
-        gaps.append(max(ARROW_GAP[labels] if crossing[k] else 10 + gutter * facing,
-                        names_need))
+        arrows_need = max(label_width, 40) + 2 * max(BAND_PX, TIMER_PX + 4) + 12
+        gaps.append(max(arrows_need if crossing[k] else 10 + gutter * facing, names_need))
     return gaps
 
 
@@ -110,8 +106,10 @@ def _name_width(name: str) -> float:
 
 
 def geometry(trace: Trace, axis: TimeAxis, title: str | None, width: int | None,
-             height: int | None, legend: list[str], travel: float, labels: bool) -> Geometry:
-    """Lay the ladder of ``trace`` out (see the module docstring).
+             height: int | None, legend: list[str], travel: float,
+             label_width: float) -> Geometry:
+    """Lay the ladder of ``trace`` out (see the module docstring); ``label_width`` is the
+    widest arrow label in px (0 without labels).
 
     Two lanes fill any width from :data:`~tcpnb.views.labels.DESIGN_WIDTH` up; more
     lanes get the fixed width their words need, if that is more.
@@ -126,7 +124,7 @@ def geometry(trace: Trace, axis: TimeAxis, title: str | None, width: int | None,
     gutter = min(max(widest + BAND_PX + GAP_PX + 8, 64.0), 0.28 * (lay.DESIGN_WIDTH - left))
     crossing = _crossings(trace, names)
     outward = _outward(names, crossing)
-    needed = _gaps(names, crossing, outward, gutter, labels)
+    needed = _gaps(names, crossing, outward, gutter, label_width)
     wanted = left + right + 2 * gutter + sum(needed)
     fixed = width or (round(wanted) if last > 1 and wanted > lay.DESIGN_WIDTH else None)
     figure_width = float(fixed or lay.DESIGN_WIDTH)

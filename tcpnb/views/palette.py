@@ -34,26 +34,39 @@ STATE_COLOURS: dict[State, str] = {
     State.LAST_ACK: "#C8A2D8",      # lilac (Tol muted purple, lightened)
 }
 
-#: Colours of the two endpoints' paths (Okabe-Ito blue and vermillion).
+#: Colours of the endpoints' paths (Okabe-Ito blue, vermillion, bluish green, reddish purple),
+#: and of their numbered badges, dark enough for white text.
 ENDPOINT_COLOURS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7")
+BADGE_COLOURS = ("#0072B2", "#A04000", "#00735A", "#9E3A7A")
 
-#: How each kind of transmission is drawn: colour and dash.
+#: How each kind of transmission is drawn: line colour and dash (Okabe-Ito, the dash a
+#: second cue), and the colour of its label, the line's colour darkened for text.
 SEGMENT_STYLES: dict[str, dict[str, str]] = {
-    "original": {"color": "#222222", "dash": "solid"},
-    "retransmission": {"color": "#D55E00", "dash": "solid"},   # vermillion
-    "duplicate": {"color": "#CC79A7", "dash": "dash"},         # reddish purple
-    "injected": {"color": "#E69F00", "dash": "dot"},           # orange: an old duplicate
-    "in flight": {"color": "#777777", "dash": "dashdot"},
+    "original": {"color": "#222222", "dash": "solid", "text": "#222222"},
+    "retransmission": {"color": "#D55E00", "dash": "solid", "text": "#A04000"},  # vermillion
+    "duplicate": {"color": "#CC79A7", "dash": "dash", "text": "#9E3A7A"},   # reddish purple
+    "injected": {"color": "#C27C00", "dash": "dot", "text": "#8F4A00"},     # orange: an old duplicate
+    "in flight": {"color": "#777777", "dash": "dashdot", "text": "#666666"},
 }
 LOST_COLOUR = "#D55E00"
-TIMER_COLOUR = "#56B4E9"       # sky blue: the retransmission timer
+TIMER_COLOUR = "#3A8FC4"       # blue: the retransmission timer
 TIME_WAIT_COLOUR = STATE_COLOURS[State.TIME_WAIT]
 TEXT_COLOUR = "#222222"
+ON_STATE_TEXT = "#000000"      # a state's name on its colour
 TIMER_TEXT = "#1f6f99"         # "RTO" under a timeout
 TIMER_NOTE = "#6b5d00"         # a long timer's note, on light yellow
 NOTE_TEXT = "#555555"          # notices to the user, and notes about the figure
 ERROR_TEXT = "#B22222"         # an error notice ("connection refused")
 LABEL_BACKGROUND = "rgba(255,255,255,0.85)"  # behind an arrow's label
+FIGURE_BACKGROUND = "#ffffff"  # every figure's paper, in any theme (template simple_white)
+
+#: Self-check feedback: text and background, both set, so it reads in light and dark themes.
+FEEDBACK = {True: ("#14532d", "#dcf2e3"), False: ("#8a1c1c", "#fde4e4")}
+
+#: JupyterLab's themes: the page's background and text (``--jp-layout-color0``,
+#: ``--jp-content-font-color1``), which HTML without colours of its own takes.
+THEMES = {"light": ("#ffffff", "rgba(0,0,0,0.87)"), "dark": ("#111111", "#ffffff")}
+
 
 #: Font sizes in px, chosen for a projector at 1280 x 720 and still fine on a laptop.
 FONT_FAMILY = "DejaVu Sans, Arial, sans-serif"
@@ -183,5 +196,40 @@ def worst_neighbours() -> tuple[float, str, State, State]:
 
 def contrast_with_black(hex_colour: str) -> float:
     """WCAG contrast ratio of black text on ``hex_colour`` (>= 4.5 is readable)."""
-    r, g, b = _linear(hex_colour)
-    return (0.2126 * r + 0.7152 * g + 0.0722 * b + 0.05) / 0.05
+    return contrast("#000000", hex_colour)
+
+
+def opaque(colour: str, over: str = FIGURE_BACKGROUND) -> str:
+    """``colour`` (``#rrggbb``, ``rgb(...)``, ``rgba(...)``, white or black) as seen over
+    ``over``."""
+    colour = {"white": "#ffffff", "black": "#000000"}.get(colour, colour)
+    if colour.startswith("#"):
+        return colour.lower()
+    numbers = [float(v) for v in colour[colour.index("(") + 1:colour.index(")")].split(",")]
+    alpha = numbers[3] if len(numbers) == 4 else 1.0
+    base = [int(over[i:i + 2], 16) for i in (1, 3, 5)]
+    mixed = (round(alpha * c + (1 - alpha) * b) for c, b in zip(numbers[:3], base))
+    return "#" + "".join(f"{v:02x}" for v in mixed)
+
+
+def luminance(colour: str) -> float:
+    """WCAG relative luminance of an opaque colour."""
+    r, g, b = _linear(opaque(colour))
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def contrast(text: str, background: str) -> float:
+    """WCAG contrast ratio of ``text`` on ``background`` (AA: >= 4.5, large text and
+    graphics >= 3); a translucent ``text`` is mixed over the background first."""
+    background = opaque(background)
+    lighter, darker = sorted((luminance(opaque(text, background)), luminance(background)),
+                             reverse=True)
+    return (lighter + 0.05) / (darker + 0.05)
+
+
+def feedback(text: str, correct: bool) -> str:
+    """A self-check's verdict as HTML (``text`` already escaped): its colours and a
+    background of their own, so that it reads the same in a light and a dark theme."""
+    colour, background = FEEDBACK[correct]
+    return (f"<span style='color:{colour};background:{background};padding:1px 6px;"
+            f"border-radius:3px'>{text}</span>")

@@ -174,7 +174,7 @@ class _Diagram:
 
     @staticmethod
     def _box_names() -> list[dict[str, Any]]:
-        return [dict(x=x, y=y, showarrow=False, font=dict(size=BOX_FONT),
+        return [dict(x=x, y=y, showarrow=False, font=dict(size=BOX_FONT, color=palette.ON_STATE_TEXT),
                      text=f"<b>{S.CLOSED if box.startswith('CLOSED') else State(box)}</b>")
                 for box, (x, y) in POSITIONS.items()]
 
@@ -188,8 +188,10 @@ class _Diagram:
         self.notes += self._box_names()
         return shapes
 
-    def path(self, trace: Trace, name: str, colour: str, side: float, upto: int | None) -> None:
-        """``name``'s transitions in order, drawn over the edges with numbered steps."""
+    def path(self, trace: Trace, name: str, k: int, side: float, upto: int | None) -> None:
+        """``name``'s transitions in order, drawn over the edges with numbered steps
+        (endpoint number ``k`` picks the colours)."""
+        colour = palette.ENDPOINT_COLOURS[k % 4]
         steps: dict[tuple[str, str], list[str]] = defaultdict(list)
         xs: list[float | None] = []
         ys: list[float | None] = []
@@ -210,7 +212,7 @@ class _Diagram:
             points = _offset(self.routes.get(key) or _curve(*key, 0.0), side * 0.08)
             ordered = points[::-1] if side > 0 else points  # A's steps early, B's late
             text = ",".join(numbers)
-            note = dict(text=text, showarrow=False, bgcolor=colour, borderpad=2,
+            note = dict(text=text, showarrow=False, bgcolor=palette.BADGE_COLOURS[k % 4], borderpad=2,
                         font=dict(color="white", size=palette.LABEL_SIZE))
             size = labels.text_size(text, palette.LABEL_SIZE)
             near = self._along(ordered[: max(len(ordered) // 2, 1)], note, size)
@@ -268,7 +270,6 @@ def state_diagram(trace: Trace | None = None, *, table: tuple[Transition, ...] |
     diagram.edges()
     if trace is not None:
         for k, name in enumerate(trace.endpoints):
-            diagram.path(trace, name, palette.ENDPOINT_COLOURS[k % 4], -1.0 if k % 2 == 0 else 1.0,
-                         upto)
+            diagram.path(trace, name, k, -1.0 if k % 2 == 0 else 1.0, upto)
     layout.update(shapes=shapes, annotations=diagram.notes + diagram.left_out_note())
     return go.Figure(dict(data=diagram.data, layout=layout))

@@ -321,7 +321,7 @@ def timeline(trace: Trace, *, cut: bool | float = True, title: str | None = None
     for lane, spans, _ in lanes:
         for start, end, state in spans:
             note = dict(x=axis(start), y=lane, text=str(state), showarrow=False, xanchor="left",
-                        xshift=3, font=dict(size=palette.LABEL_SIZE))
+                        xshift=3, font=dict(size=palette.LABEL_SIZE, color=palette.ON_STATE_TEXT))
             box = frame.box(axis(start), lane, str(state), palette.LABEL_SIZE, "left")
             bar = labels.Box(frame.px(axis(start), 0)[0], 0, frame.px(axis(end), 0)[0],
                              frame.height)

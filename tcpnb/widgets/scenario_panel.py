@@ -37,6 +37,7 @@ from ..core.states import State
 from ..sim import analysis, scenarios
 from ..sim.trace import Trace
 from ..views.ladder import ladder
+from ..views.pair import pair
 from ..views.statediagram import state_diagram
 from ..views.timeline import timeline
 
@@ -309,19 +310,25 @@ def explore(scenario: str, *, view: str | View = "ladder",
 def compare(left: str | tuple[str, dict[str, Any]], right: str | tuple[str, dict[str, Any]], *,
             view: str | View = "ladder", controls: tuple[str, ...] | None = None,
             backend: str = "output", height: int = 640, **values: Any) -> Panel:
-    """Two scenarios side by side under one set of sliders.
+    """Two scenarios under one set of sliders: with ``view="ladder"`` one figure shows
+    both runs side by side on one time axis (:func:`tcpnb.views.pair.pair`).
 
     ``left`` and ``right`` are scenario names or ``(name, keywords)`` pairs, e.g.
     ``compare(("old_duplicate_syn", {"handshake": "two-way"}), "old_duplicate_syn")``
     or ``compare("normal_close", ("normal_close", {"time_wait": 1.0}))``.
     """
     panes = [_Pane(side, view, backend, height) for side in (left, right)]
-    for pane in panes:
-        pane.narrow = True
+    if view == "ladder":  # both runs in one figure, on one time axis (tcpnb.views.pair)
+        panes[1].view = lambda trace: pair(panes[0].trace, trace,  # type: ignore[arg-type]
+                                           (panes[0].name, panes[1].name))
     start = {**_defaults(panes[0].func, values.get("profile", "rfc")), **values}
     names = tuple(dict.fromkeys(n for p in panes for n in _controls(p.func, dict(p.fixed),
                                                                     controls)))
     names = tuple(n for n in names if not any(n in p.fixed for p in panes))
     for pane in panes:
         pane.fixed = {**{k: v for k, v in values.items() if k not in names}, **pane.fixed}
-    return Panel(panes, names, {k: v for k, v in start.items() if k in names or k in values})
+    panel = Panel(panes, names, {k: v for k, v in start.items() if k in names or k in values})
+    if view == "ladder":  # show only the pair, full width
+        panes[1].box.layout.width = "100%"
+        panel.widget.children = (*panel.widget.children[:-1], panes[1].box)
+    return panel
