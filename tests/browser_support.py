@@ -48,7 +48,7 @@ def require_browser() -> None:
 
 
 def poll(check: Callable[[], Any], timeout: float, what: str, every: float = 0.1) -> Any:
-    """Call ``check`` until it returns something truthy; fail saying ``what`` after ``timeout`` s."""
+    """Call ``check`` until it returns something truthy; fail saying ``what`` after ``timeout``."""
     deadline = time.monotonic() + timeout
     while True:
         result = check()
@@ -71,7 +71,7 @@ class Lab:
 
     def __init__(self, root: Path, home: Path) -> None:
         settings = home / "settings" / "@jupyterlab" / "apputils-extension"
-        settings.mkdir(parents=True)
+        settings.mkdir(parents=True, exist_ok=True)
         (settings / "notification.jupyterlab-settings").write_text(
             json.dumps({"fetchNews": "false", "checkForUpdates": False}))
         env = {**os.environ, "JUPYTER_CONFIG_DIR": str(home / "config"),
@@ -164,7 +164,8 @@ def chromium() -> Iterator[Any]:
 #: For every plotly figure under ``root`` (a CSS selector): its title, figure box and the
 #: boxes of its text elements and loss marks, in page pixels.
 FIGURE_TEXT_JS = """(root) => {
-    const box = e => { const r = e.getBoundingClientRect(); return [r.left, r.top, r.right, r.bottom]; };
+    const box = e => { const r = e.getBoundingClientRect();
+                       return [r.left, r.top, r.right, r.bottom]; };
     const shown = e => { const r = e.getBoundingClientRect();
         return r.width > 0.5 && r.height > 0.5 && getComputedStyle(e).visibility !== 'hidden'; };
     const filled = rect => { if (!rect) return false; const s = getComputedStyle(rect);
@@ -192,8 +193,13 @@ FIGURE_TEXT_JS = """(root) => {
                 node.querySelectorAll('path.point').forEach(p => shown(p) && marks.push(box(p)));
         }
         const layout = gd.layout || {}, size = gd._fullLayout._size, edge = box(svg);
+        const cell = gd.closest('.jp-OutputArea-output, .tcpnb-static') || gd.parentElement;
+        const scrolls = (() => {
+            for (let e = gd.parentElement; e && e !== cell.parentElement; e = e.parentElement)
+                if (/auto|scroll/.test(getComputedStyle(e).overflowX)) return true;
+            return false; })();
         figures.push({title: ((layout.title || {}).text || '').replace(/<[^>]*>/g, ' '),
-                      figure: edge, texts, marks,
+                      figure: edge, texts, marks, cell: box(cell), scrolls,
                       plot: [edge[0] + size.l, edge[1] + size.t, edge[0] + size.l + size.w,
                              edge[1] + size.t + size.h]});
     }
@@ -206,8 +212,13 @@ def _overlap(a: list[float], b: list[float], slack: float) -> bool:
 
 
 def problems(figure: dict[str, Any], slack: float = 1.5) -> list[str]:
-    """Overlapping text, text over a loss mark, and text cut off by the figure's edge."""
+    """Overlapping text, text over a loss mark, text cut off by the figure's edge, and a
+    figure wider than its cell that the cell does not scroll."""
     texts, found = figure["texts"], []
+    if figure["figure"][2] > figure["cell"][2] + slack and not figure["scrolls"]:
+        found.append(f"the figure ({figure['figure'][2] - figure['figure'][0]:.0f} px) is wider "
+                     f"than its cell ({figure['cell'][2] - figure['cell'][0]:.0f} px), which "
+                     "does not scroll")
     for i, a in enumerate(texts):
         for b in texts[i + 1:]:
             if _overlap(a["box"], b["box"], slack):

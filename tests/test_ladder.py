@@ -231,3 +231,24 @@ def test_positions_are_in_the_axis_unit() -> None:
     assert fig.layout.yaxis.title.text == "time (ms)"
     assert first.y[2] == pytest.approx(trace.transmissions[0].arrived_at * 1000)
     assert first.customdata[2][1] == pytest.approx(trace.transmissions[0].arrived_at)
+
+
+def test_two_runs_stack_into_one_figure_each_as_readable_as_alone() -> None:
+    from tcpnb.views import labels
+    from tcpnb.views.pair import pair
+
+    kept, cut = scenarios.final_ack_lost(), scenarios.final_ack_lost(time_wait=0.5)
+    fig = pair(kept, cut, ("kept", "cut"))
+    assert {d.yaxis for d in fig.data} == {"y", "y2"}
+    assert fig.layout.yaxis.domain[0] > fig.layout.yaxis2.domain[1]  # run 1 above run 2
+    words = _words(fig)
+    assert fig.layout.title.text.startswith("(1) kept: ACK lost once")
+    assert "(2) cut: ACK lost once" in words and "B: reset in LAST-ACK" in words
+    shown = [d.name for d in fig.data if d.showlegend is not False and d.name]
+    assert len(shown) == len(set(shown)) and "lost" in shown  # one legend for both runs
+    assert labels.check(fig, (labels.DESIGN_WIDTH, 1400)) == []
+    alone = ladder(cut, title="x")
+    assert len(_kind(fig, "arrows")) == len(_kind(ladder(kept), "arrows")) + len(
+        _kind(alone, "arrows"))
+    with pytest.raises(ValueError, match="right"):
+        pair(kept, "cut")  # type: ignore[arg-type]

@@ -27,6 +27,7 @@ none at any larger width.
 
 from __future__ import annotations
 
+import functools
 import html
 import math
 import re
@@ -140,29 +141,37 @@ def anchored(x: float, y: float, width: float, height: float, xanchor: str = "ce
 
 @dataclass(frozen=True)
 class Frame:
-    """Data coordinates to pixels, for a figure drawn ``width`` x ``height`` px."""
+    """Data coordinates to pixels, for a figure drawn ``width`` x ``height`` px.
+
+    ``xdomain`` and ``ydomain`` are the axes' share of the plotting area (plotly's
+    ``domain``), for a figure with several axes.
+    """
 
     width: float
     height: float
     margin: tuple[float, float, float, float]   # left, right, top, bottom
     xrange: tuple[float, float]
     yrange: tuple[float, float]                 # (at the bottom, at the top)
+    xdomain: tuple[float, float] = (0.0, 1.0)
+    ydomain: tuple[float, float] = (0.0, 1.0)
 
     @property
     def plot(self) -> Box:
-        """The plotting area."""
+        """The plotting area (of every axis)."""
         left, right, top, bottom = self.margin
         return Box(left, top, self.width - right, self.height - bottom, "plot area")
 
     @property
     def per_x(self) -> float:
         """Pixels per x unit."""
-        return self.plot_width / (self.xrange[1] - self.xrange[0])
+        span = self.xdomain[1] - self.xdomain[0]
+        return self.plot_width * span / (self.xrange[1] - self.xrange[0])
 
     @property
     def per_y(self) -> float:
         """Pixels per y unit (positive also when the axis runs downward)."""
-        return self.plot_height / abs(self.yrange[1] - self.yrange[0])
+        span = self.ydomain[1] - self.ydomain[0]
+        return self.plot_height * span / abs(self.yrange[1] - self.yrange[0])
 
     @property
     def plot_width(self) -> float:
@@ -173,11 +182,11 @@ class Frame:
         return self.height - self.margin[2] - self.margin[3]
 
     def px(self, x: float, y: float, xref: str = "x", yref: str = "y") -> tuple[float, float]:
-        """The pixel of ``(x, y)``; ``"paper"`` refs count from the plotting area's corner."""
-        (x0, x1), (y0, y1), left, top = self.xrange, self.yrange, self.margin[0], self.margin[2]
-        fx = x if xref == "paper" else (x - x0) / (x1 - x0)
-        fy = y if yref == "paper" else (y - y0) / (y1 - y0)
-        return left + fx * self.plot_width, top + (1 - fy) * self.plot_height
+        """The pixel of ``(x, y)``: a data point, or with ``"paper"`` refs a fraction of the
+        plotting area, with ``"domain"`` refs a fraction of this frame's axes."""
+        fx = _fraction(x, xref, self.xrange, self.xdomain)
+        fy = _fraction(y, yref, self.yrange, self.ydomain)
+        return self.margin[0] + fx * self.plot_width, self.margin[2] + (1 - fy) * self.plot_height
 
     def box(self, x: float, y: float, text: str, size: float, xanchor: str = "center",
             yanchor: str = "middle", pad: float = 2.0, ref: str = "y") -> Box:
@@ -188,8 +197,9 @@ class Frame:
         return anchored(px, py, width + 2 * pad, height + 2 * pad, xanchor, yanchor, text)
 
     @classmethod
-    def of(cls, fig: Any, width: float | None = None) -> Frame:
-        """The frame of a plotly figure drawn ``width`` px wide (a fixed ``layout.width`` wins).
+    def of(cls, fig: Any, width: float | None = None, x: str = "x", y: str = "y") -> Frame:
+        """The frame of axes ``x`` and ``y`` ("x2", "y2", ...) of a plotly figure drawn
+        ``width`` px wide (a fixed ``layout.width`` wins).
 
         Positions are in axis units: categories count 0, 1, 2, ... and a log
         axis is in powers of ten (see :func:`axis_value`).
@@ -197,9 +207,20 @@ class Frame:
         spec = _spec(fig)
         layout = spec.get("layout", {})
         m = {**dict(l=80, r=80, t=100, b=80), **layout.get("margin", {})}
+        xd, yd = (tuple(_axis(spec, a).get("domain", (0.0, 1.0))) for a in (x, y))
         return cls(float(layout.get("width") or width or 700), float(layout.get("height") or 450),
                    (float(m["l"]), float(m["r"]), float(m["t"]), float(m["b"])),
-                   _range(spec, "x"), _range(spec, "y"))
+                   _range(spec, x), _range(spec, y), (float(xd[0]), float(xd[1])),
+                   (float(yd[0]), float(yd[1])))
+
+
+def _fraction(value: float, ref: str, span: tuple[float, float],
+              domain: tuple[float, float]) -> float:
+    """Where ``value`` lies across the plotting area, as a fraction (see :meth:`Frame.px`)."""
+    if ref == "paper":
+        return value
+    inside = value if ref.endswith("domain") else (value - span[0]) / (span[1] - span[0])
+    return domain[0] + inside * (domain[1] - domain[0])
 
 
 def _spec(fig: Any) -> dict[str, Any]:
@@ -208,44 +229,52 @@ def _spec(fig: Any) -> dict[str, Any]:
     return spec
 
 
-def _axis(spec: dict[str, Any], letter: str) -> dict[str, Any]:
-    axis: dict[str, Any] = spec.get("layout", {}).get(letter + "axis", {})
+def _axis(spec: dict[str, Any], name: str) -> dict[str, Any]:
+    """The layout of axis ``name`` ("x", "y2", ...)."""
+    axis: dict[str, Any] = spec.get("layout", {}).get(name[0] + "axis" + name[1:], {})
     return axis
 
 
-def _categories(spec: dict[str, Any], letter: str) -> list[Any]:
+def _on(trace: dict[str, Any], name: str) -> bool:
+    """Is ``trace`` drawn on axis ``name``?"""
+    return bool(trace.get(name[0] + "axis", name[0]) == name)
+
+
+def _categories(spec: dict[str, Any], name: str) -> list[Any]:
     seen: dict[Any, None] = {}
     for trace in spec.get("data", []):
-        for v in trace.get(letter) or ():
+        if not _on(trace, name):
+            continue
+        for v in trace.get(name[0]) or ():
             if isinstance(v, str):
                 seen.setdefault(v)
     return list(seen)
 
 
-def axis_value(spec: dict[str, Any], letter: str, value: Any,
+def axis_value(spec: dict[str, Any], name: str, value: Any,
                categories: list[Any] | None = None) -> float | None:
-    """``value`` on axis ``letter`` in axis units (category index, log10 on a log axis)."""
+    """``value`` on axis ``name`` in axis units (category index, log10 on a log axis)."""
     if value is None:
         return None
     if isinstance(value, str):
         return float((categories if categories is not None
-                      else _categories(spec, letter)).index(value))
-    if _axis(spec, letter).get("type") == "log":
+                      else _categories(spec, name)).index(value))
+    if _axis(spec, name).get("type") == "log":
         return math.log10(value) if value > 0 else None
     return float(value)
 
 
-def _range(spec: dict[str, Any], letter: str) -> tuple[float, float]:
+def _range(spec: dict[str, Any], name: str) -> tuple[float, float]:
     """The axis range as plotly draws it: the layout's, else plotly's autorange (5 % padding)."""
-    axis = _axis(spec, letter)
+    axis = _axis(spec, name)
     if axis.get("range") is not None:
         return float(axis["range"][0]), float(axis["range"][1])
-    categories = _categories(spec, letter)
+    categories = _categories(spec, name)
     if categories:
         low, high = -0.5, len(categories) - 0.5
     else:
-        values = [v for trace in spec.get("data", []) for v in
-                  (axis_value(spec, letter, x, []) for x in trace.get(letter) or ())
+        values = [v for trace in spec.get("data", []) if _on(trace, name) for v in
+                  (axis_value(spec, name, x, []) for x in trace.get(name[0]) or ())
                   if v is not None]
         low, high = (min(values), max(values)) if values else (0.0, 1.0)
         tozero = axis.get("rangemode") == "tozero"
@@ -282,26 +311,31 @@ class Placer:
 
 
 # ------------------------------------------------------------ a finished figure
-def _ref(ref: str | None, default: str) -> str:
-    """``"x"``/``"y"`` for a data reference, ``"paper"`` for paper and axis-domain ones."""
+def _ref(ref: str | None, default: str) -> tuple[str, str]:
+    """``(axis, how)`` of an annotation's reference: ``("x2", "data")``, ``("y", "domain")``,
+    or ``("", "paper")``."""
     ref = ref or default
-    return "paper" if ref == "paper" or ref.endswith("domain") else ref[0]
+    if ref == "paper":
+        return "", "paper"
+    return ref.split()[0], "domain" if ref.endswith("domain") else "data"
 
 
-def _annotation_box(note: dict[str, Any], frame: Frame, size: float) -> Box:
+def _annotation_box(note: dict[str, Any], frames: Any, size: float) -> Box:
     size = float(note.get("font", {}).get("size") or size)
-    xref, yref = _ref(note.get("xref"), "x"), _ref(note.get("yref"), "y")
+    (xaxis, xhow), (yaxis, yhow) = _ref(note.get("xref"), "x"), _ref(note.get("yref"), "y")
+    frame = frames(xaxis or "x", yaxis or "y")
     x, y = float(note.get("x") or 0), float(note.get("y") or 0)
     xanchor, yanchor = note.get("xanchor", "auto"), note.get("yanchor", "auto")
     if xanchor == "auto":
-        xanchor = "center" if xref != "paper" else (
+        xanchor = "center" if xhow == "data" else (
             "left" if x <= 1 / 3 else "right" if x >= 2 / 3 else "center")
     if yanchor == "auto":
-        yanchor = "middle" if yref != "paper" else (
+        yanchor = "middle" if yhow == "data" else (
             "bottom" if y <= 1 / 3 else "top" if y >= 2 / 3 else "middle")
     width, height = text_size(note.get("text", ""), size)
     pad = 2 * (float(note.get("borderpad", 1)) + float(note.get("borderwidth", 1)))
-    px, py = frame.px(x, y, xref, yref)
+    px, py = frame.px(x, y, "paper" if xhow == "paper" else xhow,
+                      "paper" if yhow == "paper" else yhow)
     px, py = px + float(note.get("xshift", 0)), py - float(note.get("yshift", 0))
     if note.get("showarrow", True) and note.get("axref", "pixel") == "pixel" and note.get(
             "ayref", "pixel") == "pixel":  # the text is at the arrow's tail (default -10, -30)
@@ -356,23 +390,29 @@ def figure_boxes(fig: Any, width: float = DESIGN_WIDTH) -> tuple[list[Box], list
     Loss marks: the markers of traces whose ``meta.kind`` is ``"lost"``.
     """
     spec = _spec(fig)
-    frame = Frame.of(spec, width)
     layout = spec.get("layout", {})
+
+    @functools.cache
+    def frames(x: str, y: str) -> Frame:
+        return Frame.of(spec, width, x, y)
+
     size = float(layout.get("font", {}).get("size", 12))
-    boxes = [b for b in [title_box(spec, frame)] if b is not None]
-    boxes += [_annotation_box(a, frame, size) for a in layout.get("annotations", [])
+    boxes = [b for b in [title_box(spec, frames("x", "y"))] if b is not None]
+    boxes += [_annotation_box(a, frames, size) for a in layout.get("annotations", [])
               if a.get("text") and a.get("visible", True)]
     marks = []
-    categories = {letter: _categories(spec, letter) for letter in "xy"}
     for trace in spec.get("data", []):
-        xs = [axis_value(spec, "x", v, categories["x"]) for v in trace.get("x") or ()]
-        ys = [axis_value(spec, "y", v, categories["y"]) for v in trace.get("y") or ()]
+        x, y = trace.get("xaxis", "x"), trace.get("yaxis", "y")
+        frame = frames(x, y)
+        xs = [axis_value(spec, x, v, _categories(spec, x)) for v in trace.get("x") or ()]
+        ys = [axis_value(spec, y, v, _categories(spec, y)) for v in trace.get("y") or ()]
         if (trace.get("meta") or {}).get("kind") == "lost":
             half = float(trace.get("marker", {}).get("size", 6)) / 2
             marks += [Box(px - half, py - half, px + half, py + half, "lost mark")
-                      for px, py in (frame.px(x, y) for x, y in zip(xs, ys)
-                                     if x is not None and y is not None)]
+                      for px, py in (frame.px(a, b) for a, b in zip(xs, ys)
+                                     if a is not None and b is not None)]
         boxes += _text_boxes(trace, xs, ys, frame, size)
+    frame = frames("x", "y")
     return boxes, marks, Box(0, 0, frame.width, frame.height, "figure")
 
 

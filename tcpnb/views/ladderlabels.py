@@ -364,7 +364,8 @@ class Words:
         (or its leader) could belong to either arrow."""
         arrows = [w for w in self.words if w.segment is not None]
         crossings = [p for i, a in enumerate(arrows) for b in arrows[i + 1:]
-                     if (p := _crossing(a.segment, b.segment)) is not None]  # type: ignore[arg-type]
+                     if (p := _crossing(a.segment, b.segment))  # type: ignore[arg-type]
+                     is not None]
         if not crossings:
             return
         frame = self.geo.frame

@@ -1,73 +1,105 @@
-"""Two runs in one figure: their ladders side by side, on one time axis.
+"""Two runs in one figure: their ladders one above the other, each as readable as on its own.
 
-Each run keeps its own two lanes, laid out as in a ladder of its own (the figure
-is as wide as four lanes need), and both share one time axis, so whatever
-happens at the same moment is on the same row and a difference between the runs
-shows where it starts.  Lanes are named ``A (1)``, ``B (1)``, ``A (2)`` ...; the
-title says what happened in each run.
+Each run is drawn by :func:`tcpnb.views.ladder` exactly as it would be alone (its
+labels placed for the narrowest cell), and the two figures are stacked into one:
+the second ladder gets its own axes under the first, its title becomes a heading
+over it, and the two legends become one.  Stacking keeps every pixel of each
+layout, so a figure that reads well on its own still does; the figure fills the
+width of its cell like a single ladder.
 """
 
 from __future__ import annotations
 
-from dataclasses import replace
+from typing import Any
 
 import plotly.graph_objects as go
 
 from ..sim import analysis
 from ..sim.trace import Trace
+from . import labels, palette
 from .ladder import ladder
 
 
-def side_by_side(left: Trace, right: Trace) -> Trace:
-    """One trace holding both runs, their endpoints renamed ``"A (1)"``, ..., ``"B (2)"``."""
-    runs: list[Trace] = []
-    shift = 0
-    for number, trace in enumerate((left, right), start=1):
-        name = {e: f"{e} ({number})" for e in trace.endpoints}
-        first = sum(len(r.transmissions) for r in runs)
-        runs.append(replace(
-            trace, endpoints=tuple(name.values()),
-            transmissions=tuple(replace(t, index=first + t.index, src=name[t.src], dst=name[t.dst],
-                                        sent_event=t.sent_event + shift,
-                                        arrived_event=None if t.arrived_event is None
-                                        else t.arrived_event + shift)
-                                for t in trace.transmissions),
-            state_changes=tuple(replace(r, endpoint=name[r.endpoint], event=r.event + shift)
-                                for r in trace.state_changes),
-            notices=tuple(replace(r, endpoint=name[r.endpoint], event=r.event + shift)
-                          for r in trace.notices),
-            app_calls=tuple(replace(r, endpoint=name[r.endpoint], event=r.event + shift)
-                            for r in trace.app_calls),
-            timers=tuple(replace(r, endpoint=name[r.endpoint]) for r in trace.timers),
-            deliveries=tuple(replace(r, endpoint=name[r.endpoint], event=r.event + shift,
-                                     source=None if r.source is None else first + r.source)
-                             for r in trace.deliveries)))
-        shift += 1 + max([max(t.sent_event, t.arrived_event or 0) for t in trace.transmissions]
-                         + [r.event for r in trace.state_changes] + [0])
-    one, two = runs
-    return Trace(endpoints=one.endpoints + two.endpoints,
-                 transmissions=one.transmissions + two.transmissions,
-                 state_changes=tuple(sorted(one.state_changes + two.state_changes,
-                                            key=lambda r: (r.t, r.event))),
-                 notices=one.notices + two.notices, app_calls=one.app_calls + two.app_calls,
-                 timers=one.timers + two.timers, deliveries=one.deliveries + two.deliveries,
-                 end_time=max(left.end_time, right.end_time), params=dict(left.params))
+def _moved(item: dict[str, Any], axes: tuple[str, str]) -> dict[str, Any]:
+    """``item`` (a trace, annotation or shape) put on axes ``("x2", "y2")``; paper refs
+    become those axes' domains, so they stay where they were in their own figure."""
+    moved = dict(item)
+    for key, axis in zip(("xref", "yref"), axes):
+        ref = moved.get(key, axis[0])
+        moved[key] = f"{axis} domain" if ref == "paper" else axis if ref in ("x", "y") else ref
+    return moved
+
+
+def stack(top: go.Figure, bottom: go.Figure) -> go.Figure:
+    """``top`` over ``bottom`` in one figure, each keeping its own layout in pixels.
+
+    Both must have heights and margins set (as :func:`tcpnb.views.ladder` does); the
+    result has ``top``'s title and a legend of both.
+    """
+    one, two = top.to_plotly_json(), bottom.to_plotly_json()
+    lay1, lay2 = one["layout"], two["layout"]
+    (h1, m1), (h2, m2) = (lay1["height"], lay1["margin"]), (lay2["height"], lay2["margin"])
+    names = list(dict.fromkeys(t["name"] for t in one["data"] + two["data"]
+                               if t.get("showlegend", True) and t.get("name")))
+    bottom_margin = palette.bottom_margin(names, below=m2["b"] - palette.bottom_margin(
+        [t["name"] for t in two["data"] if t.get("showlegend", True) and t.get("name")]))
+    height = h1 + h2 - m2["b"] + bottom_margin
+    left, right = min(m1["l"], m2["l"]), max(m1["r"], m2["r"])
+    plot = height - m1["t"] - bottom_margin  # the paper's height, in px
+    width = lay1.get("width") or labels.DESIGN_WIDTH
+
+    def columns(margin: float) -> list[float]:  # a wider tick margin starts the axis later
+        return [(margin - left) / (width - left - right), 1]
+
+    def rows(y0: float, y1: float) -> list[float]:  # pixels from the top -> paper fractions
+        return [(height - bottom_margin - y1) / plot, (height - bottom_margin - y0) / plot]
+
+    layout = dict(lay1)
+    layout.update(
+        height=height, margin=dict(l=left, r=right, t=m1["t"], b=bottom_margin),
+        xaxis={**lay1["xaxis"], "domain": columns(m1["l"]), "anchor": "y"},
+        yaxis={**lay1["yaxis"], "domain": rows(m1["t"], h1 - m1["b"]), "anchor": "x"},
+        xaxis2={**lay2["xaxis"], "domain": columns(m2["l"]), "anchor": "y2"},
+        yaxis2={**lay2["yaxis"], "domain": rows(h1 + m2["t"], height - bottom_margin),
+                "anchor": "x2"},
+        title={**lay1["title"], "y": 1 - (1 - lay1["title"]["y"]) * h1 / height},
+        annotations=[_moved(a, ("x", "y")) for a in lay1.get("annotations", ())]
+        + [_moved(a, ("x2", "y2")) for a in lay2.get("annotations", ())]
+        + [dict(text=lay2["title"]["text"], xref="paper", yref="y2 domain", x=0, y=1,
+                xanchor="left", yanchor="top", xshift=6 - left, yshift=m2["t"] - 8,
+                align="left", showarrow=False, font=lay2["title"]["font"])],
+        shapes=[_moved(s, ("x", "y")) for s in lay1.get("shapes", ())]
+        + [_moved(s, ("x2", "y2")) for s in lay2.get("shapes", ())],
+        meta={"left out": (lay1.get("meta") or {}).get("left out", [])
+              + (lay2.get("meta") or {}).get("left out", [])})
+    seen: set[str] = set()
+    data = []
+    for trace, axes in [(t, ("x", "y")) for t in one["data"]] + [(t, ("x2", "y2"))
+                                                                 for t in two["data"]]:
+        trace = {**trace, "xaxis": axes[0], "yaxis": axes[1], "legendgroup": trace.get("name")}
+        if trace.get("name") in seen:
+            trace["showlegend"] = False
+        elif trace.get("showlegend", True) and trace.get("name"):
+            seen.add(trace["name"])
+        data.append(trace)
+    return go.Figure(dict(data=data, layout=layout))
 
 
 def pair(left: Trace, right: Trace, names: tuple[str, str] = ("run 1", "run 2"), *,
-         relative: bool = False, cut: bool | float = True, height: int | None = None,
+         relative: bool = False, cut: bool | float = True,
          labels: bool | None = None) -> go.Figure:
-    """The ladders of ``left`` and ``right`` side by side on one time axis.
+    """The ladders of ``left`` and ``right``, one above the other, each titled with its
+    ``names`` entry and what happened in it.
 
     Args:
         left, right: two runs, e.g. one scenario with two settings.
-        names: what each run is; the title gives each name and what happened.
-        relative, cut, height, labels: as for :func:`tcpnb.views.ladder`.
+        names: what each run is.
+        relative, cut, labels: as for :func:`tcpnb.views.ladder`.
     """
     for what, trace in (("left", left), ("right", right)):
         if not isinstance(trace, Trace):
             raise ValueError(f"{what} must be a tcpnb.Trace, got {type(trace).__name__}")
-    title = "<br>".join(f"({k}) {name}: {analysis.summary(trace)}"
-                        for k, (name, trace) in enumerate(zip(names, (left, right)), start=1))
-    return ladder(side_by_side(left, right), title=title, relative=relative, cut=cut,
-                  height=height, labels=labels)
+    figures = [ladder(trace, title=f"({k}) {name}: {analysis.summary(trace)}",
+                      relative=relative, cut=cut, labels=labels)
+               for k, (name, trace) in enumerate(zip(names, (left, right)), start=1)]
+    return stack(*figures)

@@ -45,7 +45,7 @@ SEGMENT_STYLES: dict[str, dict[str, str]] = {
     "original": {"color": "#222222", "dash": "solid", "text": "#222222"},
     "retransmission": {"color": "#D55E00", "dash": "solid", "text": "#A04000"},  # vermillion
     "duplicate": {"color": "#CC79A7", "dash": "dash", "text": "#9E3A7A"},   # reddish purple
-    "injected": {"color": "#C27C00", "dash": "dot", "text": "#8F4A00"},     # orange: an old duplicate
+    "injected": {"color": "#C27C00", "dash": "dot", "text": "#8F4A00"},     # an old duplicate
     "in flight": {"color": "#777777", "dash": "dashdot", "text": "#666666"},
 }
 LOST_COLOUR = "#D55E00"

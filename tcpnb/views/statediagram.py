@@ -174,7 +174,8 @@ class _Diagram:
 
     @staticmethod
     def _box_names() -> list[dict[str, Any]]:
-        return [dict(x=x, y=y, showarrow=False, font=dict(size=BOX_FONT, color=palette.ON_STATE_TEXT),
+        return [dict(x=x, y=y, showarrow=False,
+                     font=dict(size=BOX_FONT, color=palette.ON_STATE_TEXT),
                      text=f"<b>{S.CLOSED if box.startswith('CLOSED') else State(box)}</b>")
                 for box, (x, y) in POSITIONS.items()]
 
@@ -212,8 +213,8 @@ class _Diagram:
             points = _offset(self.routes.get(key) or _curve(*key, 0.0), side * 0.08)
             ordered = points[::-1] if side > 0 else points  # A's steps early, B's late
             text = ",".join(numbers)
-            note = dict(text=text, showarrow=False, bgcolor=palette.BADGE_COLOURS[k % 4], borderpad=2,
-                        font=dict(color="white", size=palette.LABEL_SIZE))
+            note = dict(text=text, showarrow=False, bgcolor=palette.BADGE_COLOURS[k % 4],
+                        borderpad=2, font=dict(color="white", size=palette.LABEL_SIZE))
             size = labels.text_size(text, palette.LABEL_SIZE)
             near = self._along(ordered[: max(len(ordered) // 2, 1)], note, size)
             self._place(near + [{**c, "xshift": c["xshift"] + dx} for dx in (18, -18, 32, -32)

@@ -321,6 +321,7 @@ def compare(left: str | tuple[str, dict[str, Any]], right: str | tuple[str, dict
     if view == "ladder":  # both runs in one figure, on one time axis (tcpnb.views.pair)
         panes[1].view = lambda trace: pair(panes[0].trace, trace,  # type: ignore[arg-type]
                                            (panes[0].name, panes[1].name))
+        panes[1].height = None  # the pair's height fits its labels
     start = {**_defaults(panes[0].func, values.get("profile", "rfc")), **values}
     names = tuple(dict.fromkeys(n for p in panes for n in _controls(p.func, dict(p.fixed),
                                                                     controls)))
