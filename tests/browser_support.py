@@ -11,6 +11,7 @@ from __future__ import annotations
 import http.cookiejar
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -245,3 +246,157 @@ def static_page(figures: list[Any], width: int) -> str:
     draws = "".join(f"Plotly.newPlot('f{k}', {fig.to_json()});" for k, fig in enumerate(figures))
     return (f"<html><head><meta charset='utf-8'><script>{get_plotlyjs()}</script></head>"
             f"<body style='margin:0'>{divs}<script>{draws}</script></body></html>")
+
+
+# ------------------------------------------------------------ JupyterLab pages, read from JavaScript
+CELLS_JS = """() => [...document.querySelectorAll('.jp-Notebook .jp-CodeCell')].map(cell => ({
+    prompt: (cell.querySelector('.jp-InputPrompt') || {}).textContent || '',
+    outputs: [...cell.querySelectorAll('.jp-OutputArea-output')].map(o => o.textContent)}))"""
+
+# Mark every output area that holds a control panel (a slider and a plotly figure).
+PANELS_JS = """() => {
+    const found = [];
+    document.querySelectorAll('.jp-Notebook .jp-OutputArea').forEach((area, k) => {
+        const slider = area.querySelector('.widget-slider');
+        if (!slider || !area.querySelector('.js-plotly-plot')) return;
+        area.setAttribute('data-panel', String(found.length));
+        const cell = area.closest('.jp-CodeCell');
+        const label = s => (s.querySelector('.widget-label') || {}).textContent || '';
+        found.push({code: [...cell.querySelectorAll('.jp-InputArea .cm-line')]
+                              .map(l => l.textContent).join('\\n'),
+                    sliders: [...area.querySelectorAll('.widget-slider')].map(label)});
+    });
+    return found; }"""
+
+# The data of a panel's figure (x and y of each trace), to tell whether it was redrawn.
+PANEL_DATA_JS = """(k) => {
+    const area = document.querySelector(`[data-panel="${k}"]`);
+    const gd = area && area.querySelector('.js-plotly-plot');
+    if (!gd || !gd.data || !gd.querySelector('.main-svg')) return null;
+    const plain = v => ArrayBuffer.isView(v) ? Array.from(v) : v;
+    return JSON.stringify(gd.data.map(t => [plain(t.x), plain(t.y), plain(t.base), t.text]));
+}"""
+
+# The panel's controls (label -> readout or chosen button) and its figure's traces.
+READ_PANEL_JS = """(k) => {
+    const area = document.querySelector(`[data-panel="${k}"]`);
+    const plain = v => ArrayBuffer.isView(v) ? Array.from(v)
+        : Array.isArray(v) ? v.map(plain)
+        : (v && typeof v === 'object') ? Object.fromEntries(Object.entries(v)
+            .filter(([key]) => !key.startsWith('_')).map(([key, x]) => [key, plain(x)]))
+        : v;
+    const label = w => (w.querySelector('.widget-label') || {}).textContent || '';
+    const controls = Object.fromEntries([
+        ...[...area.querySelectorAll('.widget-slider')].map(s => [label(s),
+            (s.querySelector('.widget-readout') || {}).textContent || '']),
+        ...[...area.querySelectorAll('.widget-toggle-buttons')].map(t => [label(t),
+            (t.querySelector('.mod-active') || {}).textContent || ''])]);
+    const gd = area.querySelector('.js-plotly-plot');
+    return {controls, traces: (gd.data || []).map(t => plain({x: t.x, y: t.y})),
+            title: ((gd.layout || {}).title || {}).text || ''};
+}"""
+
+# Time from the next key press to the moment panel k shows a figure with other data.
+TIMER_JS = """(k) => {
+    const area = document.querySelector(`[data-panel="${k}"]`);
+    const read = () => { const gd = area.querySelector('.js-plotly-plot');
+        const plain = v => ArrayBuffer.isView(v) ? Array.from(v) : v;
+        return gd && gd.data && gd.querySelector('.main-svg') ? JSON.stringify(gd.data.map(
+            t => [plain(t.x), plain(t.y), plain(t.base), t.text])) : null; };
+    const before = read();
+    window.__tcpnbKey = null; window.__tcpnbDrawn = null;
+    document.addEventListener('keydown', () => { window.__tcpnbKey = performance.now(); },
+                              {once: true, capture: true});
+    const seen = new MutationObserver(() => {
+        const now = read();
+        if (window.__tcpnbKey !== null && now !== null && now !== before) {
+            window.__tcpnbDrawn = performance.now(); seen.disconnect(); }
+    });
+    seen.observe(area, {childList: true, subtree: true, attributes: true});
+}"""
+
+# What of each solution cell a reader can see: visible text outside prompts, buttons and folds.
+SOLUTIONS_JS = """(indices) => {
+    const cells = [...document.querySelectorAll('.jp-Notebook > .jp-WindowedPanel-outer .jp-Cell,'
+                                                + '.jp-Notebook .jp-Cell')];
+    const unique = [...new Set(cells)];
+    const seen = {};
+    for (const k of indices) {
+        const cell = unique[k];
+        if (!cell) { seen[k] = 'cell not found'; continue; }
+        const markdown = cell.classList.contains('jp-MarkdownCell');
+        const parts = markdown ? [cell] : [...cell.querySelectorAll('.jp-Cell-outputWrapper')];
+        const texts = [];
+        for (const part of parts) {
+            const walker = document.createTreeWalker(part, NodeFilter.SHOW_TEXT);
+            while (walker.nextNode()) {
+                const node = walker.currentNode, text = node.textContent.trim();
+                const el = node.parentElement;
+                if (!text || /^[.…\\s]*$/.test(text)) continue;
+                if (el.closest('summary, button, .jp-InputPrompt, .jp-OutputPrompt, '
+                               + '.jp-Collapser, .jp-CodeMirrorEditor')) continue;
+                if (!el.getClientRects().length) continue;  // not displayed (e.g. closed fold)
+                const style = getComputedStyle(el);
+                if (style.visibility === 'hidden') continue;
+                texts.push(text);
+            }
+        }
+        seen[k] = texts.join(' ').slice(0, 120);
+    }
+    return seen; }"""
+
+# Each text ladder shown by show_text(): its white-space, and whether a line wrapped.
+WIDE_TEXT_JS = """() => [...document.querySelectorAll('.jp-Notebook .jp-OutputArea pre')]
+    .filter(p => /t \\(s\\)/.test(p.textContent)).map(p => {
+        const style = getComputedStyle(p), lines = p.textContent.split('\\n').length;
+        return {whiteSpace: style.whiteSpace, overflowX: style.overflowX,
+                lines, height: p.getBoundingClientRect().height,
+                lineHeight: parseFloat(style.lineHeight), scrolls: p.scrollWidth > p.clientWidth,
+                cellWidth: p.closest('.jp-OutputArea').getBoundingClientRect().width}; })"""
+
+# Colours of the knowledge table's cells and of the self-check feedback, as drawn.
+COLOURS_JS = """() => {
+    const pair = e => { const s = getComputedStyle(e);
+        let bg = e, colour = 'rgba(0, 0, 0, 0)';
+        while (bg) { colour = getComputedStyle(bg).backgroundColor;
+            if (colour !== 'rgba(0, 0, 0, 0)' && colour !== 'transparent') break;
+            bg = bg.parentElement; }
+        return {text: e.textContent.trim().slice(0, 40), fg: s.color, bg: colour}; };
+    return [...document.querySelectorAll('.jp-Notebook .jp-OutputArea td, '
+                                         + '.jp-Notebook .widget-html span[style]')]
+        .filter(e => e.textContent.trim()).map(pair); }"""
+
+
+def menu(page: Any, menu: str, item: str) -> None:
+    page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(f"^{menu}$")).click()
+    page.locator(".lm-Menu-itemLabel", has_text=re.compile(f"^{item}$")).click()
+
+
+def run_all(page: Any, notebook: str, done: str) -> None:
+    """Run All Cells from the menu; wait until the last cell prints ``done``, or fail on an
+    error in any cell."""
+    dialogs = page.locator(".jp-Dialog").all_text_contents()
+    if dialogs:
+        pytest.fail(f"JupyterLab shows a dialog: {dialogs}")
+    page.locator(".jp-Notebook .jp-Cell").first.click()
+    menu(page, "Run", "Run All Cells")
+
+    def finished() -> bool:
+        cells = page.evaluate(CELLS_JS)
+        error = cell_error(cells)
+        if error:
+            pytest.fail(f"{notebook}: a cell errored in the page: {error}")
+        return any(done in text for text in cells[-1]["outputs"]) if cells else False
+
+    poll(finished, 300, f"{notebook} to run all its cells", every=0.5)
+
+
+def cell_error(cells: list[dict[str, Any]]) -> str | None:
+    """'cell N: ErrorName: message' for the first cell that shows a traceback or a widget error."""
+    for i, cell in enumerate(cells, 1):
+        for text in cell["outputs"]:
+            if "Traceback (most recent call last)" in text or re.search(
+                    r"Error displaying widget|Failed to (load|create) (model|view)", text):
+                found = re.findall(r"^(\w*(?:Error|Exception)\b.*)$", text, re.M)
+                return f"code cell {i} ({cell['prompt']}): {found[-1] if found else text[-300:]}"
+    return None

@@ -21,10 +21,8 @@ the test; elsewhere it skips.
 from __future__ import annotations
 
 import ast
-import functools
 import json
 import re
-import shutil
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,8 +34,9 @@ from tcpnb.views import palette
 from tcpnb.widgets import scenario_panel as widgets
 
 from .browser_support import (  # noqa: F401  (CHROMIUM, CHROMIUM_ARGS: used by test_builds)
-    ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, FIGURE_TEXT_JS, ROOT, Lab, chromium, poll, problems,
-    require_browser,
+    ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, COLOURS_JS, FIGURE_TEXT_JS, PANEL_DATA_JS, PANELS_JS,
+    READ_PANEL_JS, ROOT, SOLUTIONS_JS, TIMER_JS, WIDE_TEXT_JS, Lab, chromium, menu, poll,
+    problems, require_browser, run_all,
 )
 
 _require_browser = require_browser  # the name test_builds imports
@@ -45,125 +44,6 @@ NOTEBOOKS = sorted(p.name for p in (ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb
 SOLUTION_TAGS = {"solution", "exercise-solution"}
 WIDE, NARROW = (1440, 900), (1024, 700)
 DONE = "tcpnb-browser-test: all cells ran"
-
-
-# ------------------------------------------------------------------ the page, read from JavaScript
-CELLS_JS = """() => [...document.querySelectorAll('.jp-Notebook .jp-CodeCell')].map(cell => ({
-    prompt: (cell.querySelector('.jp-InputPrompt') || {}).textContent || '',
-    outputs: [...cell.querySelectorAll('.jp-OutputArea-output')].map(o => o.textContent)}))"""
-
-# Mark every output area that holds a control panel (a slider and a plotly figure).
-PANELS_JS = """() => {
-    const found = [];
-    document.querySelectorAll('.jp-Notebook .jp-OutputArea').forEach((area, k) => {
-        const slider = area.querySelector('.widget-slider');
-        if (!slider || !area.querySelector('.js-plotly-plot')) return;
-        area.setAttribute('data-panel', String(found.length));
-        const cell = area.closest('.jp-CodeCell');
-        const label = s => (s.querySelector('.widget-label') || {}).textContent || '';
-        found.push({code: [...cell.querySelectorAll('.jp-InputArea .cm-line')]
-                              .map(l => l.textContent).join('\\n'),
-                    sliders: [...area.querySelectorAll('.widget-slider')].map(label)});
-    });
-    return found; }"""
-
-# The data of a panel's figure (x and y of each trace), to tell whether it was redrawn.
-PANEL_DATA_JS = """(k) => {
-    const area = document.querySelector(`[data-panel="${k}"]`);
-    const gd = area && area.querySelector('.js-plotly-plot');
-    if (!gd || !gd.data || !gd.querySelector('.main-svg')) return null;
-    const plain = v => ArrayBuffer.isView(v) ? Array.from(v) : v;
-    return JSON.stringify(gd.data.map(t => [plain(t.x), plain(t.y), plain(t.base), t.text]));
-}"""
-
-# The panel's controls (label -> readout or chosen button) and its figure's traces.
-READ_PANEL_JS = """(k) => {
-    const area = document.querySelector(`[data-panel="${k}"]`);
-    const plain = v => ArrayBuffer.isView(v) ? Array.from(v)
-        : Array.isArray(v) ? v.map(plain)
-        : (v && typeof v === 'object') ? Object.fromEntries(Object.entries(v)
-            .filter(([key]) => !key.startsWith('_')).map(([key, x]) => [key, plain(x)]))
-        : v;
-    const label = w => (w.querySelector('.widget-label') || {}).textContent || '';
-    const controls = Object.fromEntries([
-        ...[...area.querySelectorAll('.widget-slider')].map(s => [label(s),
-            (s.querySelector('.widget-readout') || {}).textContent || '']),
-        ...[...area.querySelectorAll('.widget-toggle-buttons')].map(t => [label(t),
-            (t.querySelector('.mod-active') || {}).textContent || ''])]);
-    const gd = area.querySelector('.js-plotly-plot');
-    return {controls, traces: (gd.data || []).map(t => plain({x: t.x, y: t.y})),
-            title: ((gd.layout || {}).title || {}).text || ''};
-}"""
-
-# Time from the next key press to the moment panel k shows a figure with other data.
-TIMER_JS = """(k) => {
-    const area = document.querySelector(`[data-panel="${k}"]`);
-    const read = () => { const gd = area.querySelector('.js-plotly-plot');
-        const plain = v => ArrayBuffer.isView(v) ? Array.from(v) : v;
-        return gd && gd.data && gd.querySelector('.main-svg') ? JSON.stringify(gd.data.map(
-            t => [plain(t.x), plain(t.y), plain(t.base), t.text])) : null; };
-    const before = read();
-    window.__tcpnbKey = null; window.__tcpnbDrawn = null;
-    document.addEventListener('keydown', () => { window.__tcpnbKey = performance.now(); },
-                              {once: true, capture: true});
-    const seen = new MutationObserver(() => {
-        const now = read();
-        if (window.__tcpnbKey !== null && now !== null && now !== before) {
-            window.__tcpnbDrawn = performance.now(); seen.disconnect(); }
-    });
-    seen.observe(area, {childList: true, subtree: true, attributes: true});
-}"""
-
-# What of each solution cell a reader can see: visible text outside prompts, buttons and folds.
-SOLUTIONS_JS = """(indices) => {
-    const cells = [...document.querySelectorAll('.jp-Notebook > .jp-WindowedPanel-outer .jp-Cell,'
-                                                + '.jp-Notebook .jp-Cell')];
-    const unique = [...new Set(cells)];
-    const seen = {};
-    for (const k of indices) {
-        const cell = unique[k];
-        if (!cell) { seen[k] = 'cell not found'; continue; }
-        const markdown = cell.classList.contains('jp-MarkdownCell');
-        const parts = markdown ? [cell] : [...cell.querySelectorAll('.jp-Cell-outputWrapper')];
-        const texts = [];
-        for (const part of parts) {
-            const walker = document.createTreeWalker(part, NodeFilter.SHOW_TEXT);
-            while (walker.nextNode()) {
-                const node = walker.currentNode, text = node.textContent.trim();
-                const el = node.parentElement;
-                if (!text || /^[.…\\s]*$/.test(text)) continue;
-                if (el.closest('summary, button, .jp-InputPrompt, .jp-OutputPrompt, '
-                               + '.jp-Collapser, .jp-CodeMirrorEditor')) continue;
-                if (!el.getClientRects().length) continue;  // not displayed (e.g. closed fold)
-                const style = getComputedStyle(el);
-                if (style.visibility === 'hidden') continue;
-                texts.push(text);
-            }
-        }
-        seen[k] = texts.join(' ').slice(0, 120);
-    }
-    return seen; }"""
-
-# Each text ladder shown by show_text(): its white-space, and whether a line wrapped.
-WIDE_TEXT_JS = """() => [...document.querySelectorAll('.jp-Notebook .jp-OutputArea pre')]
-    .filter(p => /t \\(s\\)/.test(p.textContent)).map(p => {
-        const style = getComputedStyle(p), lines = p.textContent.split('\\n').length;
-        return {whiteSpace: style.whiteSpace, overflowX: style.overflowX,
-                lines, height: p.getBoundingClientRect().height,
-                lineHeight: parseFloat(style.lineHeight), scrolls: p.scrollWidth > p.clientWidth,
-                cellWidth: p.closest('.jp-OutputArea').getBoundingClientRect().width}; })"""
-
-# Colours of the knowledge table's cells and of the self-check feedback, as drawn.
-COLOURS_JS = """() => {
-    const pair = e => { const s = getComputedStyle(e);
-        let bg = e, colour = 'rgba(0, 0, 0, 0)';
-        while (bg) { colour = getComputedStyle(bg).backgroundColor;
-            if (colour !== 'rgba(0, 0, 0, 0)' && colour !== 'transparent') break;
-            bg = bg.parentElement; }
-        return {text: e.textContent.trim().slice(0, 40), fg: s.color, bg: colour}; };
-    return [...document.querySelectorAll('.jp-Notebook .jp-OutputArea td, '
-                                         + '.jp-Notebook .widget-html span[style]')]
-        .filter(e => e.textContent.trim()).map(pair); }"""
 
 
 # ------------------------------------------------------------------ one visit per notebook
@@ -224,7 +104,7 @@ class Course:
             page.wait_for_selector(".jp-NotebookPanel .jp-Cell", timeout=60_000)
             page.wait_for_selector('.jp-Notebook-ExecutionIndicator[data-status="idle"]',
                                    timeout=60_000)
-            _run_all(page, notebook)
+            run_all(page, notebook, DONE)
             page.wait_for_timeout(800)  # let the last figures draw
             stem = notebook[:2]
             found.solutions = page.evaluate(SOLUTIONS_JS, _solution_cells(notebook))
@@ -248,40 +128,6 @@ class Course:
 def _solution_cells(notebook: str) -> list[int]:
     cells = json.loads((ROOT / "notebooks" / notebook).read_text())["cells"]
     return [k for k, c in enumerate(cells) if SOLUTION_TAGS & set(c["metadata"].get("tags", []))]
-
-
-def _menu(page: Any, menu: str, item: str) -> None:
-    page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(f"^{menu}$")).click()
-    page.locator(".lm-Menu-itemLabel", has_text=re.compile(f"^{item}$")).click()
-
-
-def _run_all(page: Any, notebook: str) -> None:
-    """Run All Cells from the menu; wait for the last (added) cell's output, or fail on an error."""
-    dialogs = page.locator(".jp-Dialog").all_text_contents()
-    if dialogs:
-        pytest.fail(f"JupyterLab shows a dialog: {dialogs}")
-    page.locator(".jp-Notebook .jp-Cell").first.click()
-    _menu(page, "Run", "Run All Cells")
-
-    def finished() -> bool:
-        cells = page.evaluate(CELLS_JS)
-        error = _cell_error(cells)
-        if error:
-            pytest.fail(f"{notebook}: a cell errored in the page: {error}")
-        return any(DONE in text for text in cells[-1]["outputs"]) if cells else False
-
-    poll(finished, 300, f"{notebook} to run all its cells", every=0.5)
-
-
-def _cell_error(cells: list[dict[str, Any]]) -> str | None:
-    """'cell N: ErrorName: message' for the first cell that shows a traceback or a widget error."""
-    for i, cell in enumerate(cells, 1):
-        for text in cell["outputs"]:
-            if "Traceback (most recent call last)" in text or re.search(
-                    r"Error displaying widget|Failed to (load|create) (model|view)", text):
-                found = re.findall(r"^(\w*(?:Error|Exception)\b.*)$", text, re.M)
-                return f"code cell {i} ({cell['prompt']}): {found[-1] if found else text[-300:]}"
-    return None
 
 
 def _read_figures(page: Any, shot: str) -> tuple[int, list[str]]:
@@ -407,7 +253,7 @@ def _narrow(page: Any, found: Visit) -> dict[str, Any]:
 
 def _dark(page: Any, found: Visit) -> dict[str, Any]:
     """00 in JupyterLab Dark: figures, the knowledge table's cells and the feedback's colours."""
-    _menu(page, "Settings", "Theme")
+    menu(page, "Settings", "Theme")
     page.locator(".lm-Menu-itemLabel", has_text=re.compile("^JupyterLab Dark$")).click()
     poll(lambda: page.evaluate("() => document.body.dataset.jpThemeLight") == "false", 20,
          "the dark theme")
@@ -425,7 +271,7 @@ def _dark(page: Any, found: Visit) -> dict[str, Any]:
             shown.scroll_into_view_if_needed()
             page.screenshot(path=str(ARTIFACTS / f"00_dark_{what}.png"))
     colours = page.evaluate(COLOURS_JS)
-    _menu(page, "Settings", "Theme")  # back to light for the notebooks after this one
+    menu(page, "Settings", "Theme")  # back to light for the notebooks after this one
     page.locator(".lm-Menu-itemLabel", has_text=re.compile("^JupyterLab Light$")).click()
     return dict(figures=figures, problems=problems_, colours=colours)
 
@@ -449,7 +295,8 @@ def test_every_figure_reads_well_after_run_all(course: Course, notebook: str,
                                                capsys: pytest.CaptureFixture[str]) -> None:
     found = course.visit(notebook)
     with capsys.disabled():
-        print(f"\n{notebook}: {found.figures} figures, {len(found.panels)} panels moved, "
+        print(f"\n{notebook}: {found.figures} figures, {len(found.problems)} text problems, "
+              f"{len(found.panels)} panels moved, "
               f"browser {found.seconds:.1f} s; " + ", ".join(
                   f"{what.split(' (')[0]} redrawn in {ms:.0f} ms" for what, ms in found.timings))
     assert found.figures > 0

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from tcpnb import scenarios
-from tcpnb.views import labels
+from tcpnb.views import figuretext, labels
 from tcpnb.views.ladder import ladder
 
 from .notebook_figures import CALLS, built, every_scenario, panel_settings
@@ -18,18 +18,18 @@ WIDTHS = (labels.DESIGN_WIDTH, 1000, 1400)  # the narrowest cell, a laptop, a wi
 @pytest.mark.parametrize("notebook", sorted(CALLS))
 def test_the_notebooks_figures_read_well(notebook: str) -> None:
     for what, fig in built(notebook):
-        assert labels.check(fig, WIDTHS) == [], f"{notebook}: {what}"
+        assert figuretext.check(fig, WIDTHS) == [], f"{notebook}: {what}"
 
 
 def test_every_scenario_reads_well_as_ladder_timeline_and_state_diagram() -> None:
     problems = [f"{what}: {p}" for what, build in every_scenario()
-                for p in labels.check(build(), WIDTHS)]
+                for p in figuretext.check(build(), WIDTHS)]
     assert problems == []
 
 
 def test_every_panel_setting_sampled_reads_well() -> None:
     problems = [f"{what}: {p}" for what, build in panel_settings()
-                for p in labels.check(build(), WIDTHS)]
+                for p in figuretext.check(build(), WIDTHS)]
     assert problems == []
 
 
@@ -51,7 +51,7 @@ def test_a_label_with_no_room_goes_to_hover_and_the_figure_says_so() -> None:
     assert left_out
     note = [a.text for a in fig.layout.annotations if "did not fit" in a.text]
     assert note and f"{len(left_out)} labels did not fit" in note[0]
-    assert labels.check(fig, WIDTHS) == []
+    assert figuretext.check(fig, WIDTHS) == []
     hover = " ".join(h for d in fig.data for h in (d.hovertext or ()) if h)
     for text in left_out:  # every word left out is still in some hover text
         assert {"RTO": "fired"}.get(text, text.replace("⋯", "").replace("later", "").strip()
@@ -86,7 +86,7 @@ def test_boxes_overlap_only_when_they_share_area() -> None:
 
 
 def test_collisions_reports_overlaps_covered_marks_and_clipping() -> None:
-    found = labels.collisions([labels.Box(0, 0, 10, 10, "a"), labels.Box(5, 5, 15, 15, "b"),
+    found = figuretext.collisions([labels.Box(0, 0, 10, 10, "a"), labels.Box(5, 5, 15, 15, "b"),
                                labels.Box(95, 0, 120, 10, "c")],
                               [labels.Box(2, 2, 4, 4, "x")], labels.Box(0, 0, 100, 100))
     assert found == ["'a' overlaps 'b'", "'a' covers a loss mark", "'c' is cut off by the "

@@ -234,7 +234,7 @@ def test_positions_are_in_the_axis_unit() -> None:
 
 
 def test_two_runs_stack_into_one_figure_each_as_readable_as_alone() -> None:
-    from tcpnb.views import labels
+    from tcpnb.views import figuretext, labels
     from tcpnb.views.pair import pair
 
     kept, cut = scenarios.final_ack_lost(), scenarios.final_ack_lost(time_wait=0.5)
@@ -246,7 +246,7 @@ def test_two_runs_stack_into_one_figure_each_as_readable_as_alone() -> None:
     assert "(2) cut: ACK lost once" in words and "B: reset in LAST-ACK" in words
     shown = [d.name for d in fig.data if d.showlegend is not False and d.name]
     assert len(shown) == len(set(shown)) and "lost" in shown  # one legend for both runs
-    assert labels.check(fig, (labels.DESIGN_WIDTH, 1400)) == []
+    assert figuretext.check(fig, (labels.DESIGN_WIDTH, 1400)) == []
     alone = ladder(cut, title="x")
     assert len(_kind(fig, "arrows")) == len(_kind(ladder(kept), "arrows")) + len(
         _kind(alone, "arrows"))

@@ -19,7 +19,7 @@ import plotly.graph_objects as go
 from ..core import validate
 from ..core.states import TCP_TABLE, TWO_WAY_TABLE, State, Transition, Trigger
 from ..sim.trace import Trace
-from . import labels, palette
+from . import figuretext, labels, palette
 
 S = State
 #: Where each box sits (x, y; y grows downward), close to Figure 5's layout.
@@ -265,7 +265,7 @@ def state_diagram(trace: Trace | None = None, *, table: tuple[Transition, ...] |
     layout.update(xaxis=dict(visible=False, range=[-0.3, 6.3], fixedrange=True),
                   yaxis=dict(visible=False, range=[9.0, -0.6], fixedrange=True),
                   hovermode="closest")
-    frame = labels.Frame.of(dict(data=[], layout=layout), width or labels.DESIGN_WIDTH)
+    frame = figuretext.frame_of(dict(data=[], layout=layout), width or labels.DESIGN_WIDTH)
     diagram = _Diagram(table, frame)
     shapes = diagram.boxes()
     diagram.edges()

@@ -30,7 +30,7 @@ import plotly.graph_objects as go
 from ..core import validate
 from ..core.states import State
 from ..sim.trace import Trace
-from . import labels, palette
+from . import figuretext, labels, palette
 from .titles import figure_title
 
 Span = tuple[float, float, State]
@@ -304,8 +304,8 @@ def timeline(trace: Trace, *, cut: bool | float = True, title: str | None = None
                    range=[left, right], showgrid=True, gridcolor="#eeeeee", zeroline=False),
         yaxis=dict(tickvals=list(range(len(names))), ticktext=names, showgrid=False,
                    zeroline=False, range=[len(names) - 0.5, -0.5]))
-    frame = labels.Frame.of(dict(data=[], layout=layout), width or labels.DESIGN_WIDTH)
-    placer = labels.Placer([labels.title_box(dict(layout=layout), frame)
+    frame = figuretext.frame_of(dict(data=[], layout=layout), width or labels.DESIGN_WIDTH)
+    placer = labels.Placer([figuretext.title_box(dict(layout=layout), frame)
                             or labels.Box(0, 0, 0, 0)])
     edge = labels.Box(0, 0, frame.width, frame.height)
     kept = []
