@@ -85,6 +85,12 @@ def stack(top: go.Figure, bottom: go.Figure) -> go.Figure:
     return go.Figure(dict(data=data, layout=layout))
 
 
+def numbered(trace: Trace, k: int, name: str, **kwargs: Any) -> go.Figure:
+    """The ladder of run number ``k``, titled "(k) name: what happened" (``kwargs`` as for
+    :func:`tcpnb.views.ladder`)."""
+    return ladder(trace, title=f"({k}) {name}: {analysis.summary(trace)}", **kwargs)
+
+
 def pair(left: Trace, right: Trace, names: tuple[str, str] = ("run 1", "run 2"), *,
          relative: bool = False, cut: bool | float = True,
          labels: bool | None = None) -> go.Figure:
@@ -99,7 +105,5 @@ def pair(left: Trace, right: Trace, names: tuple[str, str] = ("run 1", "run 2"),
     for what, trace in (("left", left), ("right", right)):
         if not isinstance(trace, Trace):
             raise ValueError(f"{what} must be a tcpnb.Trace, got {type(trace).__name__}")
-    figures = [ladder(trace, title=f"({k}) {name}: {analysis.summary(trace)}",
-                      relative=relative, cut=cut, labels=labels)
-               for k, (name, trace) in enumerate(zip(names, (left, right)), start=1)]
-    return stack(*figures)
+    return stack(*(numbered(trace, k, name, relative=relative, cut=cut, labels=labels)
+                   for k, (name, trace) in enumerate(zip(names, (left, right)), start=1)))

@@ -37,7 +37,7 @@ from ..core.states import State
 from ..sim import analysis, scenarios
 from ..sim.trace import Trace
 from ..views.ladder import ladder
-from ..views.pair import pair
+from ..views.pair import numbered, stack
 from ..views.statediagram import state_diagram
 from ..views.timeline import timeline
 
@@ -311,17 +311,18 @@ def compare(left: str | tuple[str, dict[str, Any]], right: str | tuple[str, dict
             view: str | View = "ladder", controls: tuple[str, ...] | None = None,
             backend: str = "output", height: int = 640, **values: Any) -> Panel:
     """Two scenarios under one set of sliders: with ``view="ladder"`` one figure shows
-    both runs side by side on one time axis (:func:`tcpnb.views.pair.pair`).
+    both runs, one above the other (:func:`tcpnb.views.pair.stack`).
 
     ``left`` and ``right`` are scenario names or ``(name, keywords)`` pairs, e.g.
     ``compare(("old_duplicate_syn", {"handshake": "two-way"}), "old_duplicate_syn")``
     or ``compare("normal_close", ("normal_close", {"time_wait": 1.0}))``.
     """
     panes = [_Pane(side, view, backend, height) for side in (left, right)]
-    if view == "ladder":  # both runs in one figure, on one time axis (tcpnb.views.pair)
-        panes[1].view = lambda trace: pair(panes[0].trace, trace,  # type: ignore[arg-type]
-                                           (panes[0].name, panes[1].name))
-        panes[1].height = None  # the pair's height fits its labels
+    if view == "ladder":  # both runs in one figure, one above the other (tcpnb.views.pair)
+        first, second = panes
+        first.view = lambda trace: numbered(trace, 1, first.name)
+        second.view = lambda trace: stack(first.figure, numbered(trace, 2, second.name))
+        first.height = second.height = None  # each ladder's height fits its labels
     start = {**_defaults(panes[0].func, values.get("profile", "rfc")), **values}
     names = tuple(dict.fromkeys(n for p in panes for n in _controls(p.func, dict(p.fixed),
                                                                     controls)))
