@@ -80,67 +80,7 @@ MULTIPLES = (0.0, 0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 1.0, 1.25, 1.5, 2.0)
 _COPYABLE = (("ACK", 16), ("FIN,ACK", 3), ("RST", 3))
 
 
-# ------------------------------------------------------------ closing, by role
-#: Segments of a close that can be lost on purpose, named by their role in the close.
-LOSSES = ("nothing", "first FIN", "ACK of the first FIN", "second FIN", "last ACK")
-
-
-def _loss_pattern(lose: str, first: str) -> tuple[str, str, int] | None:
-    """(sender, flags, nth) of the segment called ``lose`` when ``first`` closes first."""
-    second = "B" if first == "A" else "A"
-    # A's handshake ACK is its first pure ACK; B sends none while opening.
-    pure_acks_before = {"A": 1, "B": 0}
-    table = {
-        "nothing": None,
-        "first FIN": (first, "FIN,ACK", 1),
-        "ACK of the first FIN": (second, "ACK", pure_acks_before[second] + 1),
-        "second FIN": (second, "FIN,ACK", 1),
-        "last ACK": (first, "ACK", pure_acks_before[first] + 1),
-    }
-    if lose not in table:
-        raise UsageError(f"lose must be one of {', '.join(LOSSES)}; got {lose!r}")
-    return table[lose]
-
-
-def close(first: str = "A", *, close_after: float = 1.0, peer_close_after: float = 1.0,
-          lose: str = "nothing", **net: Any) -> Trace:
-    """A opens a connection to B; then ``first`` closes, and the other side closes later.
-
-    Args:
-        first: who calls close() first: ``"A"`` (the client), ``"B"`` (the server), or
-            ``"both"`` (at the same moment: a simultaneous close, RFC 9293 Figure 13).
-        close_after: seconds after ESTABLISHED at which ``first`` closes.
-        peer_close_after: seconds after the FIN arrives at which the other side closes.
-        lose: the segment to lose once: one of :data:`LOSSES` (not with ``"both"``).
-            With a delayed ACK (Linux) the "ACK of the first FIN" may ride on the
-            second FIN; then there is no separate ACK to lose.
-        **net: ``delay``, ``jitter``, ``loss``, ``seed``, ``profile``, ``msl``, ``time_wait``...
-
-    Sequence numbers start as in Figures 12 and 13: the first FIN is SEQ=100 (A) or 300 (B).
-    """
-    if first not in ("A", "B", "both"):
-        raise UsageError(f"first must be 'A', 'B' or 'both', got {first!r}")
-    sim = Simulation(**net)
-    a, b = sim.endpoint("A", isn=99), sim.endpoint("B", isn=299)
-    b.listen()
-    a.connect("B")
-    if first == "both":
-        if lose != "nothing":
-            raise UsageError("lose= needs one side to close first ('A' or 'B')")
-        t = 2.0 + 4 * sim.link.delay  # well after both are ESTABLISHED, as in simultaneous_close
-        a.close(at=t)
-        b.close(at=t)
-        return sim.run()
-    pattern = _loss_pattern(lose, first)
-    if pattern is not None:
-        sim.drop(*pattern)
-    closer, other = (a, b) if first == "A" else (b, a)
-    closer.close(at=on_state(State.ESTABLISHED, delay=validate.seconds("close_after", close_after)))
-    other.close(at=on_state(State.CLOSE_WAIT,
-                            delay=validate.seconds("peer_close_after", peer_close_after)))
-    return sim.run()
-
-
+# ------------------------------------------- what a close did (runs: scenarios.close)
 def time_wait_holders(trace: Trace) -> list[str]:
     """The endpoints that entered TIME-WAIT during the run, in the order they did."""
     names: list[str] = []
