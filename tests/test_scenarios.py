@@ -51,9 +51,9 @@ def test_lost_third_ack_does_not_kill_the_connection(data: int) -> None:
 def test_two_way_variant_holds_a_connection_nobody_wanted() -> None:
     three = scenarios.old_duplicate_syn()
     two = scenarios.old_duplicate_syn_two_way()
-    assert analysis.unwanted(three) == (0, 0)
-    count, seconds = analysis.unwanted(two)
-    assert count == 1 and seconds == pytest.approx(300.0)  # the idle timeout
+    assert [h.established for h in analysis.unwanted(three)] == [False]  # RST ends it
+    (held,) = analysis.unwanted(two)
+    assert held.established and held.seconds == pytest.approx(300.0)  # the idle timeout
     assert analysis.established_at(two) is None  # and the real client never got in
 
 
