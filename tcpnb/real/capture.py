@@ -18,10 +18,11 @@ What a capture can and cannot say, and so what the trace holds:
   the first segment.  A socket connected to itself (one address and port at
   both ends) is the single endpoint ``"self"``.
 * **Relative sequence numbers**, as Wireshark shows them (``relative=True``,
-  the default): each side's ISN (the sequence number of its SYN) counts as 0,
-  so its first data byte is 1.  A side that sent no SYN counts from its first
-  sequence number.  ACK fields count from the other side's ISN.  The raw ISNs
-  are kept in ``trace.params["isn"]``; ``relative=False`` keeps raw numbers.
+  the default; the rule is :mod:`tcpnb.sim.relative`'s): each side's ISN (the
+  sequence number of its SYN) counts as 0, so its first data byte is 1.  A side
+  that sent no SYN counts from its first sequence number (not a RST's).  ACK
+  fields count from the other side's ISN.  The raw ISNs are kept in
+  ``trace.params["isn"]``; ``relative=False`` keeps raw numbers.
 * **Times** in seconds from the connection's first segment;
   ``params["time_zero"]`` is that moment as a Unix time.
 * **One point of view.**  A capture sees each segment once, where it was
@@ -50,7 +51,7 @@ import ipaddress
 import os
 import struct
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, BinaryIO, Union
 
@@ -58,6 +59,7 @@ import dpkt
 
 from ..core.errors import CaptureError
 from ..core.segment import SEQ_SPACE, Flags, Segment
+from ..sim.relative import first_isns, relative_trace
 from ..sim.trace import Fate, Origin, Trace, Transmission
 
 Source = Union[str, "os.PathLike[str]", bytes]
@@ -331,17 +333,6 @@ def _flags(bits: int) -> Flags:
     return flags
 
 
-def _isns(packets: Sequence[_Packet]) -> dict[Address, int]:
-    """Each side's ISN: the sequence number of its first SYN, else its first sequence number."""
-    isn: dict[Address, int] = {}
-    for p in packets:
-        if p.flags & 0x02 and p.src not in isn:
-            isn[p.src] = p.seq
-    for p in packets:
-        isn.setdefault(p.src, p.seq)
-    return isn
-
-
 def _scales(packets: Sequence[_Packet]) -> dict[Address, int]:
     """The window scale of each side, if both SYNs offered one (RFC 7323 §2.2)."""
     offered: dict[Address, int | None] = {}
@@ -385,18 +376,15 @@ def load(source: Source | BinaryIO, connection: tuple[int, int] | None = None, *
 
 def _trace(packets: Sequence[_Packet], role: dict[Address, str], relative: bool,
            params: dict[str, Any]) -> Trace:
-    isn, scales = _isns(packets), _scales(packets)
+    scales = _scales(packets)
     t0 = packets[0].time
     transmissions, options, raw_window = [], {}, {}
     sent_to: dict[Address, int] = {}  # the highest sequence number each side has sent
     syn_bits: dict[Address, int] = {}  # SYN and ACK bits of each side's last SYN
     for index, p in enumerate(packets):
         flags = _flags(p.flags)
-        seq_base = isn[p.src] if relative else 0
-        ack_base = isn.get(p.dst, p.ack) if relative else 0
-        ack = (p.ack - ack_base) % SEQ_SPACE if Flags.ACK in flags else 0
         shift = 0 if Flags.SYN in flags else scales.get(p.src, 0)
-        segment = Segment((p.seq - seq_base) % SEQ_SPACE, ack, flags, p.payload,
+        segment = Segment(p.seq, p.ack if Flags.ACK in flags else 0, flags, p.payload,
                           p.window << shift, p.src[1], p.dst[1])
         origin = _origin(p, segment.seg_len, sent_to, syn_bits)
         t = float(p.time - t0)
@@ -409,12 +397,13 @@ def _trace(packets: Sequence[_Packet], role: dict[Address, str], relative: bool,
         others = [text for bit, text in _OTHER_FLAGS if p.flags & bit]
         if others:
             params.setdefault("other_flags", {})[index] = others
-    params.update(isn={role[a]: v for a, v in isn.items()}, relative=relative,
+    raw = Trace(endpoints=tuple(dict.fromkeys(role.values())), transmissions=tuple(transmissions),
+                end_time=transmissions[-1].sent_at)
+    params.update(isn=first_isns(raw), relative=relative,
                   window_scale={role[a]: v for a, v in scales.items()}, options=options,
                   raw_window=raw_window, time_zero=float(t0), delay=0.0)
-    endpoints = tuple(dict.fromkeys(role.values()))
-    return Trace(endpoints=endpoints, transmissions=tuple(transmissions),
-                 end_time=transmissions[-1].sent_at, params=params)
+    trace = replace(raw, params=params)
+    return relative_trace(trace) if relative else trace
 
 
 def _origin(p: _Packet, seg_len: int, sent_to: dict[Address, int],
