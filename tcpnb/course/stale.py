@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 from ..core import validate
 from ..core.errors import UsageError
 from ..core.isn import ClockISN, FixedISN, figure_pair
+from ..core.options import HandshakeName, IsnKind
 from ..core.segment import SEQ_SPACE, seq_add, seq_diff
 from ..core.states import State
 from ..sim import analysis
@@ -38,19 +39,19 @@ from ..sim.triggers import on_received, on_state
 if TYPE_CHECKING:
     import plotly.graph_objects as go
 
-HANDSHAKES = ("two-way", "three-way")
+HANDSHAKES: tuple[HandshakeName, ...] = ("two-way", "three-way")
 TICK = 4e-6  # RFC 9293 §3.4.1: the ISN clock ticks about every 4 microseconds
 
 
 # ------------------------------------------------------------ one connection
-def _check_handshake(handshake: str) -> str:
+def _check_handshake(handshake: HandshakeName) -> HandshakeName:
     if handshake not in HANDSHAKES:
         raise UsageError(f"handshake must be 'two-way' or 'three-way', got {handshake!r}")
     return handshake
 
 
-def connection(handshake: str = "three-way", *, request: int = 100, reply: int = 100,
-               isn: str = "clock", **net: Any) -> Trace:
+def connection(handshake: HandshakeName = "three-way", *, request: int = 100, reply: int = 100,
+               isn: IsnKind = "clock", **net: Any) -> Trace:
     """One short connection: A opens, sends a request, B replies, A closes, B closes.
 
     B listens again after each connection (a server), so a late copy of A's SYN
@@ -79,7 +80,7 @@ def connection(handshake: str = "three-way", *, request: int = 100, reply: int =
 class StaleResult:
     """What ``runs`` connections cost a server in unwanted connections."""
 
-    handshake: str
+    handshake: HandshakeName
     runs: int
     unwanted: int        # connections the server held that no client wanted (analysis.unwanted)
     unwanted_open: int   # ... of which the server counted as open (ESTABLISHED)
@@ -101,7 +102,7 @@ class StaleResult:
                 f"({self.unwanted_open} counted as open), held {self.seconds:.1f} s in all")
 
 
-def experiment(handshake: str = "three-way", runs: int = 200, *, duplicate: float = 0.1,
+def experiment(handshake: HandshakeName = "three-way", runs: int = 200, *, duplicate: float = 0.1,
                lag: float | None = None, seed: int = 0, request: int = 100,
                **net: Any) -> StaleResult:
     """Run :func:`connection` ``runs`` times (seeds ``seed``, ``seed + 1``, ...); add up the waste.
@@ -158,7 +159,7 @@ def sweep(name: str, values: Iterable[float], runs: int = 100,
 class WindowCheck:
     """Where an old segment lands relative to a new connection's receive window."""
 
-    isn: str             # "fixed" or "clock"
+    isn: IsnKind         # "fixed" or "clock"
     gap: float           # seconds between the two connections' opens
     old_isn: int         # the client's ISN in the first connection
     new_isn: int         # ... and in the second
@@ -193,7 +194,7 @@ class WindowCheck:
                 f"[{self.rcv_nxt}, {seq_add(self.rcv_nxt, self.window)})")
 
 
-def isn_window(isn: str = "clock", gap: float = 1.0, *, first_isn: int = 100,
+def isn_window(isn: IsnKind = "clock", gap: float = 1.0, *, first_isn: int = 100,
                old_offset: int = 1, old_length: int = 100, window: int = 65535,
                tick: float = TICK) -> WindowCheck:
     """Is a segment from the first connection acceptable in a second one ``gap`` seconds later?

@@ -54,11 +54,12 @@ import math
 import random
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from ..core import validate
 from ..core.errors import UsageError
 from ..core.isn import figure_pair
+from ..core.options import IsnKind, ProfileName
 from ..core.segment import Flags, Segment
 from ..core.states import State
 from ..sim.simulation import Simulation
@@ -68,8 +69,12 @@ from ..sim.triggers import on_received, on_state
 if TYPE_CHECKING:
     import plotly.graph_objects as go
 
+#: What can go wrong when TIME-WAIT is cut short (see the module's docstring).
+Failure = Literal["reset", "old_accepted", "assassinated"]
+#: How A's side of a connection ends in :func:`request_then`.
+Ending = Literal["close", "abort"]
 #: The failures, in the order the course names them, with a label for tables and plots.
-FAILURES = {
+FAILURES: dict[Failure, str] = {
     "reset": "peer's close ends in reset",
     "old_accepted": "old segment accepted by the new connection",
     "assassinated": "TIME-WAIT ended by a RST (RFC 1337)",
@@ -98,7 +103,7 @@ def close_segments(trace: Trace) -> list[Transmission]:
     return [t for t in trace.transmissions if t.sent_at >= start]
 
 
-def request_then(ending: str = "close", *, request: int = 100, reply: int = 1000,
+def request_then(ending: Ending = "close", *, request: int = 100, reply: int = 1000,
                  **net: Any) -> Trace:
     """A sends a request and at once ends its side: ``"close"`` (a FIN) or ``"abort"`` (a RST).
 
@@ -162,8 +167,8 @@ def _add_copies(sim: Simulation, duplicate: float, lifetime: float, seed: int) -
 
 def reconnect(*, time_wait: float, msl: float = 10.0, delay: float = 0.1,
               jitter: float = 0.0, loss: float = 0.05, duplicate: float = 0.1,
-              gap: float = 1.0, isn: str = "fixed", rfc1337: bool = False, seed: int = 0,
-              profile: str = "rfc") -> Trace:
+              gap: float = 1.0, isn: IsnKind = "fixed", rfc1337: bool = False, seed: int = 0,
+              profile: ProfileName = "rfc") -> Trace:
     """One run of the experiment: a connection, A's close, and A's reconnect on the same ports.
 
     Args:
@@ -314,13 +319,13 @@ class Rates:
         """TIME-WAIT length in MSLs."""
         return self.time_wait / self.msl if self.msl else math.inf
 
-    def rate(self, failure: str) -> float:
+    def rate(self, failure: Failure) -> float:
         """The fraction of runs with ``failure`` (a key of :data:`FAILURES`)."""
         if failure not in FAILURES:
             raise UsageError(f"failure must be one of {', '.join(FAILURES)}; got {failure!r}")
         return int(getattr(self, failure)) / self.runs
 
-    def interval(self, failure: str) -> tuple[float, float]:
+    def interval(self, failure: Failure) -> tuple[float, float]:
         """95 % confidence interval of :meth:`rate`."""
         self.rate(failure)
         return wilson(int(getattr(self, failure)), self.runs)
@@ -347,7 +352,7 @@ def sweep(multiples: Iterable[float] = MULTIPLES, runs: int = 200, *, msl: float
     return [failure_rates(m * msl, runs, msl=msl, **setup) for m in multiples]
 
 
-def threshold(points: Sequence[Rates], failure: str, level: float = 0.0) -> float | None:
+def threshold(points: Sequence[Rates], failure: Failure, level: float = 0.0) -> float | None:
     """The shortest TIME-WAIT (in MSLs) from which every longer one measured has rate <= ``level``."""
     safe = None
     for rates in sorted(points, key=lambda r: r.time_wait, reverse=True):

@@ -20,6 +20,7 @@ from typing import Any, Callable, Literal, get_args
 from ..core import validate
 from ..core.errors import UsageError
 from ..core.isn import IncrementingISN, IsnSource, figure_pair
+from ..core.options import HandshakeName, IsnKind
 from ..core.segment import Flags, Segment
 from ..core.states import State
 from .simulation import SimEndpoint, Simulation
@@ -135,7 +136,7 @@ def refused(**net: Any) -> Trace:
 
 
 @scenario
-def old_duplicate_syn(*, handshake: str = "three-way", old_seq: int = 90,
+def old_duplicate_syn(*, handshake: HandshakeName = "three-way", old_seq: int = 90,
                       **net: Any) -> Trace:
     """An old SYN from an earlier connection reaches B before A's real SYN (RFC 9293 Figure 8).
 
@@ -296,7 +297,7 @@ def final_ack_lost(**net: Any) -> Trace:
 
 
 @scenario
-def time_wait_reuse(*, old_lag: float = 1.5, isn: str = "fixed", time_wait: float = 0.0,
+def time_wait_reuse(*, old_lag: float = 1.5, isn: IsnKind = "fixed", time_wait: float = 0.0,
                     **net: Any) -> Trace:
     """TIME-WAIT cut short: A reconnects on the same ports and an old segment lands in the new connection.
 
