@@ -1,4 +1,4 @@
-"""How a capture of the Linux kernel and its mirroring simulation compare.
+"""Compare a capture of the Linux kernel with its mirroring simulation, segment by segment.
 
 :func:`compare` lines the capture of :mod:`tcpnb.real.mirror` up with its
 simulation, segment by segment:

@@ -1,4 +1,4 @@
-"""Control panels: sliders that re-run a scenario and redraw its figure in place.
+"""``explore`` and ``compare``: a scenario's sliders, which re-run it and redraw its figure in place.
 
     from tcpnb import widgets
     panel = widgets.explore("syn_lost", delay=0.2)        # shows itself as a cell's result
