@@ -249,8 +249,9 @@ def close(*, first: Closer = "A", lose: Loss = "nothing", close_after: float = 1
         if lose != "nothing" or peer_close_after is not None:
             raise UsageError("close: lose= and peer_close_after= need one side to close first "
                              "(first='A' or 'B')")
-        a.close(at=1.0 + 4 * sim.link.delay + close_after)
-        b.close(at=1.0 + 4 * sim.link.delay + close_after)
+        at = 1.0 + 4 * sim.link.delay + close_after
+        a.close(at=at)
+        b.close(at=at)
         return sim.run()
     lost = _segment_called(lose, first)
     if lost is not None:
