@@ -24,7 +24,7 @@ Build = Callable[[], Figure]
 
 
 def _close(first: str, **kw: Any) -> Figure:
-    return ladder(timewait.close(first, **kw))
+    return ladder(scenarios.close(first=first, **kw))
 
 
 def _rates() -> Figure:
@@ -113,7 +113,7 @@ def panel_settings() -> Iterator[tuple[str, Build]]:
         yield (f"01 panel delay={delay} jitter={jitter} {profile}",
                lambda d=delay, j=jitter, p=profile: ladder(scenarios.three_way_handshake(
                    data=0, delay=d, jitter=j, profile=p)))
-    for first, lose in itertools.product(("A", "B"), timewait.LOSSES):
+    for first, lose in itertools.product(("A", "B"), scenarios.LOSSES):
         for delay, loss, seed in ((0.01, 0.0, 0), (0.6, 0.0, 0), (0.3, 0.5, 11)):
             yield (f"03 close panel {first} lose {lose} delay={delay} loss={loss} seed={seed}",
                    lambda f=first, x=lose, d=delay, l=loss, s=seed: _close(

@@ -25,11 +25,11 @@ from typing import Any
 import plotly.graph_objects as go
 
 from ..core.segment import Flags
+from ..sim.relative import Bases, isn_bases, relative
 from ..sim.trace import Fate, Origin, Trace, Transmission
 from . import palette
 from .labels import text_width
 from .ladderlabels import Geometry, Words, geometry
-from .textladder import Bases, isn_bases, relative
 from .timeline import (
     TimeAxis,
     band_traces,
