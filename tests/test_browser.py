@@ -131,13 +131,18 @@ def _solution_cells(notebook: str) -> list[int]:
 
 
 def _read_figures(page: Any, shot: str) -> tuple[int, list[str]]:
-    """Check every figure on the page; screenshot each as ``shot``-NN.png."""
+    """Check every figure on the page; screenshot each, whole, as ``shot``-NN.png."""
     figures = page.evaluate(FIGURE_TEXT_JS, ".jp-Notebook")
     found = [f"figure {k} ({f['title'][:50]!r}): {p}" for k, f in enumerate(figures)
              for p in problems(f)]
+    size = page.viewport_size  # a window tall enough for each figure to be pictured whole
+    tallest = max([f["figure"][3] - f["figure"][1] for f in figures] + [0])
+    page.set_viewport_size({"width": size["width"], "height": max(size["height"],
+                                                                  int(tallest) + 260)})
     for k, plot in enumerate(page.locator(".jp-Notebook .js-plotly-plot").all()):
         plot.scroll_into_view_if_needed()
         plot.screenshot(path=str(ARTIFACTS / f"{shot}-{k:02}.png"))
+    page.set_viewport_size(size)
     return len(figures), found
 
 
