@@ -309,9 +309,9 @@ def ladder(trace: Trace, *, relative: bool = False, title: str | None = None,
         cut: shorten long quiet gaps (``True``), draw time to scale (``False``), or
             cut every gap longer than this many seconds.
         height: figure height in pixels (default: grows with the run).
-        width: a fixed width in pixels (default: the figure fills the cell, laid
-            out for one at least :data:`~tcpnb.views.labels.DESIGN_WIDTH` wide; with
-            more than two lanes, at least as wide as their words need).
+        width: a fixed width in pixels (default: the figure fills the cell, its words
+            laid out for one :data:`~tcpnb.views.labels.DESIGN_WIDTH` wide, so that
+            none overlaps at any width).
         labels: write flags and numbers on the arrows (default: when there are at
             most 60; the hover text always has the full segment).
     """

@@ -55,7 +55,7 @@ class Geometry:
     title: str
     header_height: float          # px of lane names between the title and the plot
     legend: list[str]
-    headers: dict[str, str]
+    headers: dict[str, tuple[str, float]]   # lane -> (its name, raised by so many px)
     tickvals: list[float]
     ticktext: list[str]
     fixed_width: float | None     # set when the figure must not be narrower
@@ -111,8 +111,9 @@ def geometry(trace: Trace, axis: TimeAxis, title: str | None, width: int | None,
     """Lay the ladder of ``trace`` out (see the module docstring); ``label_width`` is the
     widest arrow label in px (0 without labels).
 
-    Two lanes fill any width from :data:`~tcpnb.views.labels.DESIGN_WIDTH` up; more
-    lanes get the fixed width their words need, if that is more.
+    Each gap between lanes gets the room its words need (arrow labels, or the state
+    names of the lanes that face it), shared out in proportion when the width is
+    short of it: then more words go to the hover text.
     """
     names = list(trace.endpoints)
     last = max(len(names) - 1, 0)
@@ -125,15 +126,13 @@ def geometry(trace: Trace, axis: TimeAxis, title: str | None, width: int | None,
     crossing = _crossings(trace, names)
     outward = _outward(names, crossing)
     needed = _gaps(names, crossing, outward, gutter, label_width)
-    wanted = left + right + 2 * gutter + sum(needed)
-    fixed = width or (round(wanted) if last > 1 and wanted > lay.DESIGN_WIDTH else None)
-    figure_width = float(fixed or lay.DESIGN_WIDTH)
+    figure_width = float(width or lay.DESIGN_WIDTH)
     plot_width = figure_width - left - right
     if last:
         spare = plot_width - 2 * gutter - sum(needed)
         widen = [k for k in range(last) if crossing[k + 1]] or list(range(last))
-        gaps = [g + (spare / len(widen) if k in widen else 0) for k, g in enumerate(needed)]
-        gaps = [g * (plot_width - 2 * gutter) / sum(gaps) for g in gaps] if spare < 0 else gaps
+        gaps = ([g + (spare / len(widen) if k in widen else 0) for k, g in enumerate(needed)]
+                if spare >= 0 else [g * (plot_width - 2 * gutter) / sum(needed) for g in needed])
         per_x = gaps[0]
         lanes = [sum(gaps[:k]) / per_x for k in range(last + 1)]
         xrange = (-gutter / per_x, lanes[-1] + gutter / per_x)
@@ -143,10 +142,18 @@ def geometry(trace: Trace, axis: TimeAxis, title: str | None, width: int | None,
         per_x, lanes, xrange, room = plot_width / 2, [0.0], (-1.0, 1.0), [plot_width]
     title_text = palette.wrapped_title(title if title is not None else
                                        figure_title(trace, 10**6), figure_width)
-    headers = {name: lay.wrap(name, palette.TITLE_SIZE, 0.92 * r / lay.BOLD)
-               for name, r in zip(names, room)}
-    header_lines = max([len(h.split("<br>")) for h in headers.values()] + [1])
-    header_height = palette.TITLE_SIZE * lay.LINE_SPACING * header_lines + 6
+    wrapped = [lay.wrap(name, palette.TITLE_SIZE, 0.92 * r / lay.BOLD)
+               for name, r in zip(names, room)]
+    widths = [max(lay.text_width(line, palette.TITLE_SIZE, bold=True)
+                  for line in text.split("<br>")) for text in wrapped]
+    # Neighbours too close for their names: every other name goes up a row.
+    stagger = any((widths[k] + widths[k + 1]) / 2 + 6 > (lanes[k + 1] - lanes[k]) * per_x
+                  for k in range(last))
+    lines = max([len(text.split("<br>")) for text in wrapped] + [1])
+    row = lay.text_size("<br>".join("x" * lines), palette.TITLE_SIZE)[1] + 6  # a name's box
+    headers = {name: (text, row * (k % 2) if stagger else 0.0)
+               for k, (name, text) in enumerate(zip(names, wrapped))}
+    header_height = row * (2 if stagger else 1) + 6
     top = palette.top_margin(title_text, header_height)
     bottom = palette.bottom_margin(legend, figure_width)
     plot_height = _plot_height(trace, axis, travel, height, top + bottom)
@@ -160,7 +167,7 @@ def geometry(trace: Trace, axis: TimeAxis, title: str | None, width: int | None,
         frame=frame, lanes=dict(zip(names, lanes)), outward=outward, band=BAND_PX / per_x,
         timer=TIMER_PX / per_x, shade=min(56.0, 0.25 * per_x) / per_x if last else 0.2,
         gutter=gutter, title=title_text, header_height=header_height, legend=legend,
-        headers=headers, tickvals=tickvals, ticktext=ticktext, fixed_width=fixed)
+        headers=headers, tickvals=tickvals, ticktext=ticktext, fixed_width=width)
 
 
 def _plot_height(trace: Trace, axis: TimeAxis, travel: float, height: int | None,
@@ -327,8 +334,9 @@ class Words:
     def _fixed(self, cut_notes: list[dict[str, Any]]) -> Placer:
         geo, frame = self.geo, self.geo.frame
         self.fixed = [dict(x=x, y=1.0, yref="paper", yanchor="bottom",
-                           text=f"<b>{geo.headers[name]}</b>", showarrow=False,
-                           font=dict(size=palette.TITLE_SIZE)) for name, x in geo.lanes.items()]
+                           yshift=geo.headers[name][1], text=f"<b>{geo.headers[name][0]}</b>",
+                           showarrow=False, font=dict(size=palette.TITLE_SIZE))
+                      for name, x in geo.lanes.items()]
         for note in cut_notes:  # "… later" in the middle of a cut gap
             self.words.append(_Word(1, note["y"], [note], (note["x"], note["y"], note["text"])))
         taken: list[Box] = []
