@@ -1,0 +1,112 @@
+"""Monte-Carlo panels: a first estimate at once, then sharper ones while the learner looks.
+
+    panel = ExperimentPanel(controls, values, experiment, timewait.figure, runs=1000)
+    panel.update(msl=5.0)   # a first estimate now; more runs on the kernel's event loop
+    panel.finish()          # plain Python (tests, nbval): the remaining runs now; the results
+    panel.results           # what is shown: each point's runs so far
+
+Theory of operation: on every change the panel drops the work for the old
+values, grows a fresh :class:`~tcpnb.course.experiment.Results` for
+:data:`FIRST` seconds and draws it.  Then it keeps growing it in slices of
+:data:`SLICE` seconds on the kernel's event loop (:class:`~.background.Slices`),
+drawing again every :data:`REDRAW` seconds and at the end, until every point has
+``runs`` runs.  A move of a slider in between cancels the rest.  Runs are added
+one at a time to the point with fewest, each point taking seeds ``0, 1, 2...``,
+so a result at any moment is a prefix of the full sweep, and the last one equals
+``experiment.sweep(runs)`` whatever the timing.
+"""
+
+from __future__ import annotations
+
+import html
+import time
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import plotly.graph_objects as go
+
+from ..core import validate
+from ..course.experiment import Experiment, Results
+from .background import Slices
+from .panel import Control, Panel, error_html
+
+#: Seconds of runs before the first estimate is drawn; per slice; between two redraws.
+FIRST, SLICE, REDRAW = 0.1, 0.02, 0.3
+
+
+class ExperimentPanel(Panel):
+    """Controls over an experiment; its figure is redrawn as the runs come in.
+
+    Args:
+        controls, values: as for :class:`~tcpnb.widgets.panel.Panel`.
+        experiment: ``experiment(**values)`` -> the experiment for the controls' values.
+        picture: draws a result (with its intervals) as a figure.
+        runs: runs per point to reach.
+        words: an optional sentence about a result, shown over the figure.
+    """
+
+    def __init__(self, controls: Mapping[str, Control], values: Mapping[str, Any],
+                 experiment: Callable[..., Experiment], picture: Callable[[Results], go.Figure],
+                 *, runs: int, words: Callable[[Results], str] | None = None) -> None:
+        self.experiment, self.picture, self.words = experiment, picture, words
+        self.runs = validate.whole("runs", runs, low=1)
+        self._results: Results | None = None
+        self._slices = Slices(lambda: False)
+        self._drawn = 0.0
+        super().__init__(controls, values, self._first)
+
+    @property
+    def results(self) -> Results:
+        """The result shown: every point's runs so far."""
+        self.flush()
+        assert self._results is not None
+        return self._results
+
+    @property
+    def done(self) -> bool:
+        """Every point has its ``runs`` runs."""
+        return self.results.runs >= self.runs
+
+    def finish(self) -> Results:
+        """Do the remaining runs now, synchronously; draw and return the final result."""
+        self._slices.cancel()
+        results = self.results
+        while results.runs < self.runs:
+            results = results.grow(self.runs, SLICE)
+        self._results = results
+        self.show(self.picture(results))
+        return results
+
+    def note(self) -> str:
+        """How many runs are behind the figure, and the words about them."""
+        results = self._results
+        if results is None:
+            return ""
+        count = (f"{results.runs} runs per point" if results.runs >= self.runs else
+                 f"{results.runs} of {self.runs} runs per point so far, more coming")
+        words = f": {html.escape(self.words(results))}" if self.words else ""
+        return f"<b>Measured</b> ({count}){words}"
+
+    def _first(self, **values: Any) -> go.Figure:
+        """Drop the old work; a first estimate now, the rest in slices on the event loop."""
+        self._slices.cancel()
+        self._results = self.experiment(**values).start().grow(self.runs, FIRST)
+        self._slices = Slices(self._refine)
+        if self._results.runs < self.runs:
+            self._slices.start()
+        self._drawn = time.perf_counter()
+        return self.picture(self._results)
+
+    def _refine(self) -> bool:
+        """One slice of runs; redraw now and then.  Say whether more are needed."""
+        assert self._results is not None
+        try:
+            self._results = self._results.grow(self.runs, SLICE)
+            more = self._results.runs < self.runs
+            if not more or time.perf_counter() - self._drawn >= REDRAW:
+                self.show(self.picture(self._results))
+                self._drawn = time.perf_counter()
+        except Exception as error:  # on the event loop nobody would see it: say it
+            self.status.value = error_html(error)
+            return False
+        return more
