@@ -194,7 +194,8 @@ def test_figure_and_panel_build() -> None:
     names = [trace.name for trace in fig.data]
     assert names[:2] == [tw.FAILURES["reset"], tw.FAILURES["old_accepted"]]
     panel = widgets.time_wait_panel(runs=5, multiples=(0.0, 2.0), loss=0.1)
-    assert "Measured" in panel.status.value and len(panel.results) == 2
+    panel.finish()
+    assert "Measured:" in panel.status.value and len(panel.results) == 2
     panel.update(isn="clock", msl=5.0)
     assert panel.results.fixed["msl"] == 5.0 and panel.finish().points[0].count("old_accepted") == 0
     assert panel.output.outputs[0]["data"]["application/vnd.plotly.v1+json"]["data"]

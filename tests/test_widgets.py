@@ -191,15 +191,21 @@ def test_below_shows_plain_objects_as_text() -> None:
 def test_controls_wrap_instead_of_shrinking_and_labels_line_up() -> None:
     panel = widgets.time_wait_panel(runs=1, multiples=(0.0,))
     row = panel.widget.children[0]
-    assert row.layout.flex_flow == "row wrap"
-    for control in panel.controls.values():
-        assert control.layout.min_width and control.layout.width == "auto"
-    widths = {c.style.description_width for c in panel.controls.values()
-              if not isinstance(c, w.Checkbox)}
-    assert len(widths) == 1  # one label column: the sliders' tracks start at one x
+    assert row.layout.flex_flow == "row wrap" and len(row.children) == len(panel.controls)
+    for item in row.children:
+        least = int(item.layout.min_width.removesuffix("px"))
+        assert item.layout.flex == f"1 1 {least}px" and item.layout.width == "auto"
+    sliders = [c for c in panel.controls.values() if isinstance(c, w.FloatSlider)]
+    (label,) = {s.style.description_width for s in sliders}  # one label column for all
+    for item in row.children:
+        if isinstance(item, w.HBox):  # the buttons and the checkbox: a label cell of that width
+            assert item.children[0].layout.width == label
+    for slider, item in zip(sliders, row.children):  # room for a track of 120 px and a readout
+        assert int(item.layout.min_width[:-2]) >= int(label[:-2]) + 120 + 60
     box = panel.controls["rfc1337"]
-    assert not box.indent and int(box.layout.min_width.removesuffix("px")) > 7 * len(
-        box.description)  # the whole label fits
+    checkbox_item = row.children[list(panel.controls).index("rfc1337")]
+    assert not box.indent and int(checkbox_item.layout.min_width[:-2]) > int(label[:-2]) + 7 * len(
+        box.description)  # the whole label fits beside the box
 
 
 # ------------------------------------------------------------------ on the event loop
@@ -221,17 +227,20 @@ def test_slider_moves_queued_behind_a_redraw_are_coalesced_into_one() -> None:
 
 
 # ------------------------------------------------------------------ Monte-Carlo panels
-def test_an_experiment_panel_answers_with_a_prefix_and_finishes_with_the_full_sweep() -> None:
+def test_an_experiment_panel_answers_with_a_prefix_and_finishes_with_the_full_sweep(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(experiment_panel, "ANSWER", 0.0)  # a first estimate of one run a point
     panel = widgets.time_wait_panel(runs=40, multiples=(0.0, 2.0), loss=0.1)
     first = panel.results
-    assert 1 <= first.runs <= 40 and "Measured" in panel.status.value
+    assert first.runs == 1 and not panel.done
+    assert "So far</b> (1 of 40 runs per point, more coming): " in panel.status.value
     for point in first:  # any moment's counts are those of the first seeds
         assert point.seeds == range(point.runs)
     final = panel.finish()
     sweep = timewait.sweep((0.0, 2.0), runs=40, loss=0.1, rfc1337=True)
     assert final.points == sweep.points and panel.done
     assert "40 runs per point" in panel.figure.layout.title.text
-    assert "40 runs per point)" in panel.status.value
+    assert panel.status.value.startswith("<b>Measured:</b> peer&#x27;s close ends in reset")
     panel.update(isn="clock", msl=5.0)
     assert panel.finish().points == timewait.sweep((0.0, 2.0), runs=40, loss=0.1, isn="clock",
                                                    msl=5.0, rfc1337=True).points
@@ -239,7 +248,7 @@ def test_an_experiment_panel_answers_with_a_prefix_and_finishes_with_the_full_sw
 
 def test_refinement_runs_on_the_event_loop_and_a_move_cancels_stale_work(
         monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(experiment_panel, "FIRST", 0.0)   # one run, then the rest in slices
+    monkeypatch.setattr(experiment_panel, "ANSWER", 0.0)  # one run a point, the rest in slices
     monkeypatch.setattr(experiment_panel, "SLICE", 0.001)
     monkeypatch.setattr(experiment_panel, "REDRAW", 0.0)  # draw after every slice
 

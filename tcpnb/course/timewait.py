@@ -407,20 +407,21 @@ def figure(results: Results, title: str | None = None, height: int = 460) -> go.
     """Failure rates against TIME-WAIT length (in MSLs), with 95 % intervals.
 
     A failure that never happened at any length is left out of the figure.
+    Built as one specification and validated once: a panel redraws it often.
     """
     import plotly.graph_objects as go
 
     from ..views import palette
 
-    fig = go.Figure()
     xs = msl_multiples(results)
+    data = []
     for name, label in FAILURES.items():
         ys = [p.rate(name) for p in results]
         if name == "assassinated" and not any(ys):
             continue
         low_high = [p.interval(name) for p in results]
-        fig.add_trace(go.Scatter(
-            x=xs, y=ys, mode="lines+markers", name=label,
+        data.append(dict(
+            type="scatter", x=xs, y=ys, mode="lines+markers", name=label,
             line=dict(color=_COLOURS[name], width=2.5,
                       dash="dot" if name == "assassinated" else "solid"),
             marker=dict(symbol=_SYMBOLS[name], size=8),
@@ -429,20 +430,21 @@ def figure(results: Results, title: str | None = None, height: int = 460) -> go.
                          arrayminus=[y - lo for (lo, _), y in zip(low_high, ys)]),
             hovertemplate="TIME-WAIT %{x:.2f} x MSL: %{y:.1%} of runs<extra>" + label
                           + "</extra>"))
-    for x, text in ((1.0, "1 × MSL"), (2.0, "2 × MSL (RFC)")):
-        fig.add_vline(x=x, line=dict(color="#777777", dash="dash", width=1),
-                      annotation_text=text, annotation_position="top left")
+    marks = ((1.0, "1 × MSL"), (2.0, "2 × MSL (RFC)"))
     layout = palette.base_layout(
-        title or f"What goes wrong when A reconnects right after TIME-WAIT "
-                 f"(MSL = {results.fixed['msl']:g} s, {results.runs} runs per point)", height)
+        title or f"What goes wrong when A reconnects right after TIME-WAIT<br>"
+                 f"MSL = {results.fixed['msl']:g} s, {results.runs} runs per point", height)
     layout.update(
         xaxis=dict(title="TIME-WAIT length (multiples of the MSL)", showgrid=True,
                    gridcolor="#eeeeee", range=[-0.05, max(xs + [2.0]) + 0.1]),
         yaxis=dict(title="share of runs", tickformat=".0%", rangemode="tozero", showgrid=True,
                    gridcolor="#eeeeee"),
-        legend=dict(orientation="h", y=-0.2, x=0), margin=dict(l=70, r=30, t=70, b=40))
-    fig.update_layout(**layout)
-    return fig
+        legend=dict(orientation="h", y=-0.2, x=0), margin=dict(l=70, r=30, t=100, b=40),
+        shapes=[dict(type="line", xref="x", yref="paper", x0=x, x1=x, y0=0, y1=1,
+                     line=dict(color="#777777", dash="dash", width=1)) for x, _ in marks],
+        annotations=[dict(xref="x", yref="paper", x=x, y=1, text=text, showarrow=False,
+                          xanchor="right", yanchor="bottom") for x, text in marks])
+    return go.Figure(dict(data=data, layout=layout))
 
 
 def describe(results: Results) -> str:

@@ -86,8 +86,8 @@ def time_wait_panel(*, runs: int = 1000, multiples: Sequence[float] = timewait.M
     """
     controls: dict[str, Control] = {
         "msl": Slider("MSL (s)", 2, 60, 1),
-        "delay": Slider("one-way delay (s)", 0.01, 2, 0.01),
-        "jitter": Slider("+ jitter up to (s)", 0, 2, 0.05),
+        "delay": Slider("delay (s)", 0.01, 2, 0.01),
+        "jitter": Slider("jitter (s)", 0, 2, 0.05),
         "loss": Slider("loss", 0, 0.3, 0.01),
         "duplicate": Slider("late copies", 0, 0.3, 0.01),
         "isn": Choice("ISNs", (("fixed", "fixed"), ("clock", "clock"))),

@@ -6,8 +6,10 @@
     panel.results           # what is shown: each point's runs so far
 
 Theory of operation: on every change the panel drops the work for the old
-values, grows a fresh :class:`~tcpnb.course.experiment.Results` for
-:data:`FIRST` seconds and draws it.  Then it keeps growing it in slices of
+values, grows a fresh :class:`~tcpnb.course.experiment.Results` (at least one
+run per point, and as many more as fit so that the figure is drawn within
+:data:`ANSWER` seconds of the change, judged by how long the last drawing took)
+and draws it.  Then it keeps growing it in slices of
 :data:`SLICE` seconds on the kernel's event loop (:class:`~.background.Slices`),
 drawing again every :data:`REDRAW` seconds and at the end, until every point has
 ``runs`` runs.  A move of a slider in between cancels the rest.  Runs are added
@@ -30,8 +32,8 @@ from ..course.experiment import Experiment, Results
 from .background import Slices
 from .panel import Control, Panel, error_html
 
-#: Seconds of runs before the first estimate is drawn; per slice; between two redraws.
-FIRST, SLICE, REDRAW = 0.1, 0.02, 0.3
+#: Seconds from a change to the first estimate drawn; of runs per slice; between two redraws.
+ANSWER, SLICE, REDRAW = 0.18, 0.02, 0.5
 
 
 class ExperimentPanel(Panel):
@@ -53,6 +55,7 @@ class ExperimentPanel(Panel):
         self._results: Results | None = None
         self._slices = Slices(lambda: False)
         self._drawn = 0.0
+        self._drawing = 0.05  # seconds the last drawing took (a guess before the first)
         super().__init__(controls, values, self._first)
 
     @property
@@ -74,28 +77,49 @@ class ExperimentPanel(Panel):
         while results.runs < self.runs:
             results = results.grow(self.runs, SLICE)
         self._results = results
-        self.show(self.picture(results))
+        self.show(self._picture(results))
         return results
 
     def note(self) -> str:
-        """How many runs are behind the figure, and the words about them."""
+        """While refining, how far it got; then the words about the result, if any.
+
+        The figure's title gives the number of runs; this line does not repeat it.
+        """
         results = self._results
         if results is None:
             return ""
-        count = (f"{results.runs} runs per point" if results.runs >= self.runs else
-                 f"{results.runs} of {self.runs} runs per point so far, more coming")
-        words = f": {html.escape(self.words(results))}" if self.words else ""
-        return f"<b>Measured</b> ({count}){words}"
+        words = html.escape(self.words(results)) if self.words else ""
+        if results.runs >= self.runs:
+            return f"<b>Measured:</b> {words}" if words else ""
+        return (f"<b>So far</b> ({results.runs} of {self.runs} runs per point, more coming)"
+                + (f": {words}" if words else ""))
+
+    def show(self, drawing: Any) -> None:
+        """Show a drawing, and time it: the next first estimate leaves room for it."""
+        started = time.perf_counter()
+        super().show(drawing)
+        self._drawn = time.perf_counter()
+        self._drawing += self._drawn - started
+
+    def _picture(self, results: Results) -> go.Figure:
+        started = time.perf_counter()
+        figure = self.picture(results)
+        self._drawing = time.perf_counter() - started
+        return figure
 
     def _first(self, **values: Any) -> go.Figure:
         """Drop the old work; a first estimate now, the rest in slices on the event loop."""
+        started = time.perf_counter()
         self._slices.cancel()
-        self._results = self.experiment(**values).start().grow(self.runs, FIRST)
+        results = self.experiment(**values).start()
+        while results.runs < 1:  # one run at every point, however long it takes
+            results = results.grow(self.runs, 0.0)
+        budget = ANSWER - self._drawing - (time.perf_counter() - started)
+        self._results = results.grow(self.runs, max(0.0, budget))
         self._slices = Slices(self._refine)
         if self._results.runs < self.runs:
             self._slices.start()
-        self._drawn = time.perf_counter()
-        return self.picture(self._results)
+        return self._picture(self._results)
 
     def _refine(self) -> bool:
         """One slice of runs; redraw now and then.  Say whether more are needed."""
@@ -104,9 +128,8 @@ class ExperimentPanel(Panel):
             self._results = self._results.grow(self.runs, SLICE)
             more = self._results.runs < self.runs
             if not more or time.perf_counter() - self._drawn >= REDRAW:
-                self.show(self.picture(self._results))
-                self._drawn = time.perf_counter()
+                self.show(self._picture(self._results))
         except Exception as error:  # on the event loop nobody would see it: say it
-            self.status.value = error_html(error)
+            self.note_status(error_html(error))
             return False
         return more

@@ -13,8 +13,8 @@ values are drawn.  The figure is a plain ``go.Figure`` shown in one ipywidgets
 ``Output`` by replacing that Output's outputs, under plotly's own mimetype
 (JupyterLab's plotly extension draws it with the plotly.js it has loaded once),
 or on Colab as a small page that loads plotly.js from its CDN.  Nothing piles up.
-The controls sit in a wrapping row: in a narrow notebook they wrap to more
-lines instead of shrinking.  Works with ipywidgets 7.7 (Colab) and 8.x.
+The controls (:mod:`~tcpnb.widgets.controls`) sit in a row that wraps in a
+narrow notebook.  Works with ipywidgets 7.7 (Colab) and 8.x.
 """
 
 from __future__ import annotations
@@ -25,88 +25,19 @@ import json
 import sys
 import uuid
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any, Union
 
 import ipywidgets as w
 import plotly.graph_objects as go
 
-from ..core import validate
 from ..core.errors import UsageError
+from . import controls as c
 from .background import Soon
+from .controls import Choice, Control, Flag, Slider
 
 Drawing = Union[go.Figure, Sequence[go.Figure]]
-#: A label's width in pixels per character, and the widths a control may take.
-_PX_PER_CHAR, _MIN_WIDTH, _MAX_WIDTH = 7.5, 280, 460
 
-
-# ------------------------------------------------------------------ controls
-@dataclass(frozen=True)
-class Slider:
-    """A number between ``low`` and ``high`` in steps of ``step`` (whole numbers if ``whole``)."""
-
-    label: str
-    low: float
-    high: float
-    step: float
-    whole: bool = False
-
-    def check(self, name: str, value: Any) -> Any:
-        if self.whole:
-            return validate.whole(name, value, int(self.low), int(self.high))
-        return validate.number(name, value, self.low, self.high)
-
-    def widget(self, value: Any, style: dict[str, str]) -> w.ValueWidget:
-        kind = w.IntSlider if self.whole else w.FloatSlider
-        return kind(value=value, min=self.low, max=self.high, step=self.step,
-                    description=self.label, continuous_update=False, style=style)
-
-
-@dataclass(frozen=True)
-class Choice:
-    """One of ``options``, given as ``(label, value)`` pairs; shown as buttons or as a drop-down."""
-
-    label: str
-    options: tuple[tuple[str, Any], ...]
-    buttons: bool = True
-
-    def check(self, name: str, value: Any) -> Any:
-        values = [v for _, v in self.options]
-        if isinstance(value, str) and value not in values and value.lower() in values:
-            value = value.lower()  # "RFC" for "rfc"
-        return validate.choice(name, value, values)
-
-    def widget(self, value: Any, style: dict[str, str]) -> w.ValueWidget:
-        kind = w.ToggleButtons if self.buttons else w.Dropdown
-        return kind(options=list(self.options), value=value, description=self.label, style=style)
-
-
-@dataclass(frozen=True)
-class Flag:
-    """Yes or no: a checkbox with ``label`` beside it."""
-
-    label: str
-
-    def check(self, name: str, value: Any) -> bool:
-        return validate.flag(name, value)
-
-    def widget(self, value: Any, style: dict[str, str]) -> w.ValueWidget:
-        width = f"{round(len(self.label) * _PX_PER_CHAR) + 40}px"
-        return w.Checkbox(value=value, description=self.label, indent=False,
-                          layout=w.Layout(flex=f"1 1 {width}", width="auto", min_width=width))
-
-
-Control = Union[Slider, Choice, Flag]
-
-
-def controls_row(widgets: Sequence[w.Widget]) -> w.Box:
-    """The controls in a row that wraps to more lines when the notebook is narrow."""
-    for widget in widgets:
-        if not widget.layout.min_width:
-            widget.layout.flex, widget.layout.width = f"1 1 {_MIN_WIDTH}px", "auto"
-            widget.layout.min_width, widget.layout.max_width = f"{_MIN_WIDTH}px", f"{_MAX_WIDTH}px"
-    return w.Box(list(widgets), layout=w.Layout(display="flex", flex_flow="row wrap",
-                                                align_items="center", width="100%"))
+__all__ = ["Panel", "Slider", "Choice", "Flag", "Control", "mimebundle"]
 
 
 # ------------------------------------------------------------------ figures
@@ -152,10 +83,10 @@ class Panel:
         if missing:
             raise UsageError(f"no starting value for {', '.join(missing)}")
         start = self._checked({name: values[name] for name in self.specs})
-        width = max([len(s.label) for s in self.specs.values() if not isinstance(s, Flag)] or [0])
-        style = {"description_width": f"{round(width * _PX_PER_CHAR) + 12}px"}
+        label_px = c.label_width([s.label for s in self.specs.values() if not isinstance(s, Flag)])
         self.controls: dict[str, w.ValueWidget] = {
-            name: spec.widget(start[name], style) for name, spec in self.specs.items()}
+            name: spec.widget(start[name], label_px) for name, spec in self.specs.items()}
+        items = [spec.item(self.controls[name], label_px) for name, spec in self.specs.items()]
         self.draw = draw
         self.output = w.Output(layout=w.Layout(width="100%"))
         self.status = w.HTML()
@@ -164,7 +95,7 @@ class Panel:
         self._quiet = False
         for name, control in self.controls.items():
             control.observe(functools.partial(self._moved, name), names="value")
-        self.widget = w.VBox([controls_row(list(self.controls.values())), self.status,
+        self.widget = w.VBox([c.row(items), self.status,
                               self.output, *below], layout=w.Layout(width="100%"))
         self.redraw()
 
@@ -198,7 +129,12 @@ class Panel:
         self.output.layout.min_height = f"{height}px"
         self.output.outputs = tuple({"output_type": "display_data", "metadata": {},
                                      "data": mimebundle(figure)} for figure in self.figures)
-        self.status.value = self.note()
+        self.note_status(self.note())
+
+    def note_status(self, text: str) -> None:
+        """Show ``text`` (HTML) in the status line; an empty line takes no room."""
+        self.status.value = text
+        self.status.layout.display = "" if text else "none"
 
     def note(self) -> str:
         """The status line's HTML after a redraw (none here; panels may say more)."""
@@ -260,4 +196,4 @@ class Panel:
         try:
             self.redraw()
         except Exception as error:  # a slider must not crash the notebook: say what happened
-            self.status.value = error_html(error)
+            self.note_status(error_html(error))

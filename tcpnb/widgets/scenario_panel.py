@@ -216,7 +216,7 @@ def compare(left: str | tuple[str, dict[str, Any]], right: str | tuple[str, dict
         figures = [draw(trace) for trace in traces]
         for run, figure in zip(runs, figures):
             figure.layout.height = height
-            figure.layout.title.text = f"<b>{run.name}</b>: {figure.layout.title.text}"
+            figure.layout.title.text = f"<b>{run.name}</b><br>{figure.layout.title.text}"
         return figures
 
     return ScenarioPanel(runs, {n: control(n) for n in names}, {n: start[n] for n in names},
