@@ -433,7 +433,8 @@ def figure(results: Results, title: str | None = None, height: int = 460) -> go.
     marks = ((1.0, "1 × MSL"), (2.0, "2 × MSL (RFC)"))
     layout = palette.base_layout(
         title or f"What goes wrong when A reconnects right after TIME-WAIT<br>"
-                 f"MSL = {results.fixed['msl']:g} s, {results.runs} runs per point", height)
+                 f"MSL = {results.fixed['msl']:g} s, {results.runs} "
+                 f"run{'' if results.runs == 1 else 's'} per point", height)
     layout.update(
         xaxis=dict(title="TIME-WAIT length (multiples of the MSL)", showgrid=True,
                    gridcolor="#eeeeee", range=[-0.05, max(xs + [2.0]) + 0.1]),

@@ -11,8 +11,10 @@ run per point, and as many more as fit so that the figure is drawn within
 :data:`ANSWER` seconds of the change, judged by how long the last drawing took)
 and draws it.  Then it keeps growing it in slices of
 :data:`SLICE` seconds on the kernel's event loop (:class:`~.background.Slices`),
-drawing again every :data:`REDRAW` seconds and at the end, until every point has
-``runs`` runs.  A move of a slider in between cancels the rest.  Runs are added
+until every point has ``runs`` runs.  It draws again when at least :data:`REDRAW`
+seconds have passed and the runs have grown by :data:`GROWTH` since the last
+drawing (an interval narrows with the square root of the runs: later drawings
+would change little), and at the end.  A move of a slider in between cancels the rest.  Runs are added
 one at a time to the point with fewest, each point taking seeds ``0, 1, 2...``,
 so a result at any moment is a prefix of the full sweep, and the last one equals
 ``experiment.sweep(runs)`` whatever the timing.
@@ -32,8 +34,10 @@ from ..course.experiment import Experiment, Results
 from .background import Slices
 from .panel import Control, Panel, error_html
 
-#: Seconds from a change to the first estimate drawn; of runs per slice; between two redraws.
+#: Seconds from a change to the first estimate drawn; of runs per slice; between two drawings.
 ANSWER, SLICE, REDRAW = 0.18, 0.02, 0.5
+#: The factor by which the runs grow between two drawings.
+GROWTH = 1.25
 
 
 class ExperimentPanel(Panel):
@@ -54,7 +58,7 @@ class ExperimentPanel(Panel):
         self.runs = validate.whole("runs", runs, low=1)
         self._results: Results | None = None
         self._slices = Slices(lambda: False)
-        self._drawn = 0.0
+        self._drawn, self._drawn_runs = 0.0, 0
         self._drawing = 0.05  # seconds the last drawing took (a guess before the first)
         super().__init__(controls, values, self._first)
 
@@ -99,6 +103,7 @@ class ExperimentPanel(Panel):
         started = time.perf_counter()
         super().show(drawing)
         self._drawn = time.perf_counter()
+        self._drawn_runs = self._results.runs if self._results else 0
         self._drawing += self._drawn - started
 
     def _picture(self, results: Results) -> go.Figure:
@@ -127,7 +132,9 @@ class ExperimentPanel(Panel):
         try:
             self._results = self._results.grow(self.runs, SLICE)
             more = self._results.runs < self.runs
-            if not more or time.perf_counter() - self._drawn >= REDRAW:
+            due = (time.perf_counter() - self._drawn >= REDRAW
+                   and self._results.runs >= GROWTH * self._drawn_runs)
+            if due or not more:
                 self.show(self._picture(self._results))
         except Exception as error:  # on the event loop nobody would see it: say it
             self.note_status(error_html(error))
