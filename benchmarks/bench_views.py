@@ -99,7 +99,7 @@ def where_the_time_goes(repeat: int) -> None:
         key = (Path(file).name, func)
         cumulative[key] = max(cumulative.get(key, 0.0), cum)
     parts = [("the whole redraw (panel.update)", "panel.py", "update"),
-             ("run the close (timewait.close)", "timewait.py", "close"),
+             ("run the close (scenarios.close)", "scenarios.py", "close"),
              ("build the ladder figure (views)", "ladder.py", "ladder"),
              ("  of which go.Figure(): plotly validation", "_figure.py", "__init__"),
              ("  of which the 'simple_white' template", "_template.py", "__init__"),

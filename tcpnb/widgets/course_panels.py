@@ -15,6 +15,7 @@ from typing import Any
 import plotly.graph_objects as go
 
 from ..course import stale, timewait
+from ..sim import scenarios
 from ..sim.trace import Trace
 from ..views.ladder import ladder
 from .experiment_panel import ExperimentPanel
@@ -56,13 +57,13 @@ def window_panel(**start: Any) -> Panel:
 
 
 def close_panel(**start: Any) -> ScenarioPanel:
-    """Who closes first, which segment of the close is lost, and the network; the close's ladder.
+    """:func:`tcpnb.sim.scenarios.close`: who closes first, which segment is lost, the network; its ladder.
 
     ``start`` sets first, lose, delay, loss and seed.
     """
     controls: dict[str, Control] = {
         "first": Choice("closes first", (("A", "A"), ("B", "B"))),
-        "lose": Choice("lose", tuple((loss, loss) for loss in timewait.LOSSES), buttons=False),
+        "lose": Choice("lose", tuple((loss, loss) for loss in scenarios.LOSSES), buttons=False),
         "delay": Slider("delay (s)", 0.01, 0.6, 0.01),
         "loss": Slider("random loss", 0.0, 0.5, 0.05),
         "seed": Slider("seed", 0, 20, 1, whole=True),
@@ -72,7 +73,7 @@ def close_panel(**start: Any) -> ScenarioPanel:
     def picture(traces: list[Trace]) -> go.Figure:
         return ladder(traces[0])
 
-    return ScenarioPanel([Run("close", timewait.close)], controls, values, picture)
+    return ScenarioPanel([Run.of("close")], controls, values, picture)
 
 
 def time_wait_panel(*, runs: int = 1000, multiples: Sequence[float] = timewait.MULTIPLES,

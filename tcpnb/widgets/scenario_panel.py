@@ -1,4 +1,4 @@
-"""Control panels over scenarios: sliders that re-run a scenario and redraw its figure in place.
+"""``explore`` and ``compare``: a scenario's sliders, which re-run it and redraw its figure in place.
 
     from tcpnb import widgets
     panel = widgets.explore("syn_lost", delay=0.2)        # shows itself as a cell's result
@@ -17,7 +17,7 @@ import html
 import inspect
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, Literal
 
 import ipywidgets as w
 import plotly.graph_objects as go
@@ -38,7 +38,9 @@ View = Callable[[Trace], go.Figure]
 #: Something to show under the figure, e.g. :func:`tcpnb.views.knowledge`: its result's
 #: ``_repr_html_()`` (else its text).
 Below = Callable[[Trace], Any]
-VIEWS: dict[str, View] = {"ladder": ladder, "timeline": timeline, "states": state_diagram}
+#: A view by name.
+ViewName = Literal["ladder", "timeline", "states"]
+VIEWS: dict[ViewName, View] = {"ladder": ladder, "timeline": timeline, "states": state_diagram}
 #: name -> (label, min, max, step); the profile chooser is separate.
 SLIDERS: dict[str, tuple[str, float, float, float]] = {
     "delay": ("delay (s)", 0.0, 1.0, 0.01),
@@ -134,7 +136,7 @@ def _as_html(shown: Any) -> str:
     return str(to_html()) if callable(to_html) else f"<pre>{html.escape(str(shown))}</pre>"
 
 
-def _view(view: str | View) -> View:
+def _view(view: ViewName | View) -> View:
     if isinstance(view, str) and view not in VIEWS:
         raise UsageError(f"view must be one of {', '.join(VIEWS)} or a function, got {view!r}")
     return VIEWS[view] if isinstance(view, str) else view
@@ -165,7 +167,7 @@ def _controls(func: Callable[..., Trace], values: dict[str, Any],
     return tuple(controls)
 
 
-def explore(scenario: str, *, view: str | View = "ladder",
+def explore(scenario: str, *, view: ViewName | View = "ladder",
             controls: Sequence[str] | None = None, height: int | None = None,
             below: Below | None = None, **values: Any) -> ScenarioPanel:
     """A control panel for ``scenario``: sliders, a profile chooser and its figure.
@@ -197,7 +199,7 @@ def explore(scenario: str, *, view: str | View = "ladder",
 
 
 def compare(left: str | tuple[str, dict[str, Any]], right: str | tuple[str, dict[str, Any]], *,
-            view: str | View = "ladder", controls: Sequence[str] | None = None,
+            view: ViewName | View = "ladder", controls: Sequence[str] | None = None,
             height: int = 640, **values: Any) -> ScenarioPanel:
     """Two scenarios under one set of sliders, one figure above the other.
 
