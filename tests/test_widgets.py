@@ -251,6 +251,7 @@ def test_refinement_runs_on_the_event_loop_and_a_move_cancels_stale_work(
     monkeypatch.setattr(experiment_panel, "ANSWER", 0.0)  # one run a point, the rest in slices
     monkeypatch.setattr(experiment_panel, "SLICE", 0.001)
     monkeypatch.setattr(experiment_panel, "REDRAW", 0.0)  # draw after every slice
+    monkeypatch.setattr(experiment_panel, "GROWTH", 1.0)
 
     async def main() -> None:
         panel = widgets.time_wait_panel(runs=30, multiples=(0.0, 1.0))
@@ -265,14 +266,15 @@ def test_refinement_runs_on_the_event_loop_and_a_move_cancels_stale_work(
         assert panel._results.runs < 30  # the first estimate: far from done
         await asyncio.sleep(0.05)
         assert shown and not panel.done  # refined on the loop, drawn as it came
+        moved_at, old_work = len(shown), panel._slices
         panel.controls["msl"].value = 5.0  # the learner moves a slider
+        assert old_work.done  # the old values' work stops at once, before the redraw
         for _ in range(400):
             if panel.done:
                 break
             await asyncio.sleep(0.01)
         assert panel.done and panel.results.fixed["msl"] == 5.0
-        after = [msl for msl, _ in shown[shown.index(next(s for s in shown if s[0] == 5.0)):]]
-        assert set(after) == {5.0}  # once the move was drawn, nothing of the old values
+        assert {msl for msl, _ in shown[moved_at:]} == {5.0}  # nothing of the old values drawn
         runs = [n for msl, n in shown if msl == 5.0]
         assert runs == sorted(runs) and runs[-1] == 30  # more runs each time, up to all
         assert panel.results.points == timewait.sweep((0.0, 1.0), runs=30, msl=5.0,

@@ -76,8 +76,8 @@ class ExperimentPanel(Panel):
 
     def finish(self) -> Results:
         """Do the remaining runs now, synchronously; draw and return the final result."""
-        self._slices.cancel()
         results = self.results
+        self._slices.cancel()
         while results.runs < self.runs:
             results = results.grow(self.runs, SLICE)
         self._results = results
@@ -111,6 +111,10 @@ class ExperimentPanel(Panel):
         figure = self.picture(results)
         self._drawing = time.perf_counter() - started
         return figure
+
+    def stop(self) -> None:
+        """Run no further slice for the old values: a move cancels them at once."""
+        self._slices.cancel()
 
     def _first(self, **values: Any) -> go.Figure:
         """Drop the old work; a first estimate now, the rest in slices on the event loop."""

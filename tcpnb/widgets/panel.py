@@ -112,6 +112,7 @@ class Panel:
         control, or a value outside the control's range or options.
         """
         checked = self._checked(values)
+        self.stop()
         for name, value in checked.items():
             self._set(name, value)
         self._soon.cancel()
@@ -130,6 +131,9 @@ class Panel:
         self.output.outputs = tuple({"output_type": "display_data", "metadata": {},
                                      "data": mimebundle(figure)} for figure in self.figures)
         self.note_status(self.note())
+
+    def stop(self) -> None:
+        """The values are about to change: drop any work for the old ones (none here)."""
 
     def note_status(self, text: str) -> None:
         """Show ``text`` (HTML) in the status line; an empty line takes no room."""
@@ -188,6 +192,7 @@ class Panel:
     def _moved(self, name: str, change: dict[str, Any]) -> None:
         """A control moved in the page (or was set from Python): follow it, redraw soon."""
         if not self._quiet:
+            self.stop()
             self._follow(name, change["old"], change["new"])
             self._soon.ask()
 
