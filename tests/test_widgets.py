@@ -229,7 +229,8 @@ def test_slider_moves_queued_behind_a_redraw_are_coalesced_into_one() -> None:
 # ------------------------------------------------------------------ Monte-Carlo panels
 def test_an_experiment_panel_answers_with_a_prefix_and_finishes_with_the_full_sweep(
         monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(experiment_panel, "ANSWER", 0.0)  # a first estimate of one run a point
+    for name in ("INITIAL", "ANSWER"):  # a first estimate of one run a point
+        monkeypatch.setattr(experiment_panel, name, 0.0)
     panel = widgets.time_wait_panel(runs=40, multiples=(0.0, 2.0), loss=0.1)
     first = panel.results
     assert first.runs == 1 and not panel.done
@@ -248,7 +249,8 @@ def test_an_experiment_panel_answers_with_a_prefix_and_finishes_with_the_full_sw
 
 def test_refinement_runs_on_the_event_loop_and_a_move_cancels_stale_work(
         monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(experiment_panel, "ANSWER", 0.0)  # one run a point, the rest in slices
+    for name in ("INITIAL", "ANSWER"):  # one run a point, the rest in slices
+        monkeypatch.setattr(experiment_panel, name, 0.0)
     monkeypatch.setattr(experiment_panel, "SLICE", 0.001)
     monkeypatch.setattr(experiment_panel, "REDRAW", 0.0)  # draw after every slice
     monkeypatch.setattr(experiment_panel, "GROWTH", 1.0)

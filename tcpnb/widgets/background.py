@@ -24,8 +24,10 @@ from collections.abc import Callable
 from typing import Any
 
 #: Seconds a redraw waits for further moves; seconds the loop gets between two slices.
+#: Both stay above 2 ms: Pyodide runs a callback due within 2 ms at once (through a
+#: ``MessageChannel``), and a chain of those kept a slider's message waiting 1-3 s.
 COALESCE = 0.005
-PAUSE = 0.002
+PAUSE = 0.006
 
 
 def running_loop() -> asyncio.AbstractEventLoop | None:

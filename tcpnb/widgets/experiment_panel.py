@@ -6,17 +6,18 @@
     panel.results           # what is shown: each point's runs so far
 
 Theory of operation: on every change the panel drops the work for the old
-values, grows a fresh :class:`~tcpnb.course.experiment.Results` (at least one
-run per point, and as many more as fit so that the figure is drawn within
-:data:`ANSWER` seconds of the change, judged by how long the last drawing took)
-and draws it.  Then it keeps growing it in slices of
-:data:`SLICE` seconds on the kernel's event loop (:class:`~.background.Slices`),
-until every point has ``runs`` runs.  It draws again when at least :data:`REDRAW`
+values at once (:meth:`ExperimentPanel.stop`) and grows a fresh
+:class:`~tcpnb.course.experiment.Results`: one run at every point, and as many
+more as fit for the figure to be drawn within :data:`ANSWER` seconds of the
+change (judged by how long the last drawing took; :data:`INITIAL` seconds when
+the panel is made).  It draws that, then keeps growing it in slices of
+:data:`SLICE` seconds on the kernel's event loop (:class:`~.background.Slices`)
+until every point has ``runs`` runs.  It draws again when :data:`REDRAW`
 seconds have passed and the runs have grown by :data:`GROWTH` since the last
-drawing (an interval narrows with the square root of the runs: later drawings
-would change little), and at the end.  A move of a slider in between cancels the rest.  Runs are added
-one at a time to the point with fewest, each point taking seeds ``0, 1, 2...``,
-so a result at any moment is a prefix of the full sweep, and the last one equals
+drawing (an interval narrows with the square root of the runs, so later
+drawings would change little), and at the end.  Runs go one at a time to the
+point with fewest, each point taking seeds ``0, 1, 2...``: a result at any
+moment is a prefix of the full sweep, and the last one equals
 ``experiment.sweep(runs)`` whatever the timing.
 """
 
@@ -35,7 +36,10 @@ from .background import Slices
 from .panel import Control, Panel, error_html
 
 #: Seconds from a change to the first estimate drawn; of runs per slice; between two drawings.
-ANSWER, SLICE, REDRAW = 0.18, 0.02, 0.5
+ANSWER, SLICE, REDRAW = 0.18, 0.03, 0.5
+#: Seconds of runs before the panel is first shown: the cell that makes it takes about this
+#: long, and a page made without a kernel (the offline edition) shows that estimate.
+INITIAL = 1.0
 #: The factor by which the runs grow between two drawings.
 GROWTH = 1.25
 
@@ -123,7 +127,8 @@ class ExperimentPanel(Panel):
         results = self.experiment(**values).start()
         while results.runs < 1:  # one run at every point, however long it takes
             results = results.grow(self.runs, 0.0)
-        budget = ANSWER - self._drawing - (time.perf_counter() - started)
+        answer = INITIAL if self._results is None else ANSWER
+        budget = answer - self._drawing - (time.perf_counter() - started)
         self._results = results.grow(self.runs, max(0.0, budget))
         self._slices = Slices(self._refine)
         if self._results.runs < self.runs:
