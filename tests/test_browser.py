@@ -72,6 +72,7 @@ def lab(tmp_path: Path) -> Iterator[tuple[str, Path]]:
     root = tmp_path / "root"
     (root / "notebooks").mkdir(parents=True)
     shutil.copy(notebook, root / "notebooks" / notebook.name)  # autosave must not touch the original
+    (root / "notebooks" / "questions").symlink_to(ROOT / "notebooks" / "questions")
     (root / "data").symlink_to(ROOT / "data")
     home = tmp_path / "jupyter"
     settings = home / "settings" / "@jupyterlab" / "apputils-extension"
