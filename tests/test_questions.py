@@ -17,7 +17,7 @@ import pytest
 
 from tcpnb import State, analysis, knowledge, scenarios
 from tcpnb.core.states import TRANSITIONS, Trigger
-from tcpnb.course import quiz, stale, timewait
+from tcpnb.course import review, stale, timewait
 from tcpnb.course.quiz import NumberQuestion, Question
 from tcpnb.real import capture
 
@@ -29,8 +29,8 @@ FILES = sorted((NOTEBOOKS / "questions").glob("*.toml"))
 CODE = re.compile(r"\bM\d{1,2}\b")
 
 
-def load(*paths: Path) -> quiz.Bank:
-    return quiz.load(*paths)
+def load(*paths: Path) -> Any:
+    return review.load(*paths)  # questions and review exercises
 
 
 BANK = load(*FILES)
