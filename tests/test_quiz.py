@@ -212,7 +212,7 @@ def test_a_choice_form_shows_a_hint_until_an_answer_is_chosen(bank: quiz.Bank) -
 
 def test_a_number_form_judges_the_text_sent_with_the_click(bank: quiz.Bank) -> None:
     prompt, box, feedback = bank["time_wait"].widget().children
-    assert box.placeholder == "a number, in s"
+    assert box.placeholder == "a number, in s" and box.unit == "s"
     box.check("")  # what the browser sends: the box's text at the moment of the click
     assert "Type a number" in feedback.value and "✘" not in feedback.value
     box.check("3,2")

@@ -29,6 +29,9 @@ export default {
     input.placeholder = model.get("placeholder");
     input.setAttribute("aria-label", model.get("label"));
     input.style.width = "12em";
+    const unit = document.createElement("span");
+    unit.textContent = model.get("unit");
+    unit.style.alignSelf = "center";
     const button = document.createElement("button");
     button.className = "jupyter-widgets jupyter-button widget-button mod-primary";
     button.textContent = "Check";
@@ -37,7 +40,7 @@ export default {
     input.addEventListener("keydown", e => { if (e.key === "Enter") check(); });
     el.style.display = "flex";
     el.style.gap = "8px";
-    el.append(input, button);
+    el.append(input, unit, button);
   }
 };
 """
@@ -49,10 +52,10 @@ class NumberBox(anywidget.AnyWidget):
     _esm = _ESM
     label = traitlets.Unicode("your answer").tag(sync=True)
     placeholder = traitlets.Unicode("a number").tag(sync=True)
+    unit = traitlets.Unicode("").tag(sync=True)
 
     def __init__(self, unit: str = "", **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.unit = unit
+        super().__init__(unit=unit, **kwargs)
         if unit:
             self.placeholder = f"a number, in {unit}"
         self._callbacks: list[Callable[[str], None]] = []
