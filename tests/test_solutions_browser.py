@@ -4,8 +4,9 @@ JupyterLab (a server of its own on a copy of the course, as in test_browser.py) 
 Chromium driven by Playwright.  For every course notebook: Run All, then every cell tagged
 ``solution`` must show no more than its fold ("Show the answer", "Show the solution") and its
 folded code; clicking one fold must show what it held.  A solution that draws a plotly figure
-(a notebook written here) must draw it once opened.  And a number self-check is typed into and
-checked at once, 30 times: every verdict must be about exactly what was typed.
+(a notebook written here) must draw it once opened.  And notebook 01's number self-check (alone in a notebook written
+here) is typed into key by key and checked at once, 30 times: every verdict must be about
+exactly what was typed.  Each copy ends with a cell that prints when every cell above has run.
 
 Screenshots (light theme) go to ``test-artifacts/solutions/``.  Skips without Chromium or
 Playwright, and fails in CI (see test_browser.py).
@@ -40,6 +41,8 @@ COURSE = sync.course(ROOT / "notebooks")
 ARTIFACTS = ROOT / "test-artifacts" / "solutions"
 NB = ".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook"  # the notebook in the current tab
 FIGURE = "99_solution_with_a_figure.ipynb"
+NUMBER = "98_number_check.ipynb"
+LAST_WORDS = "tcpnb test: every cell above has run"  # printed by a cell added to each copy
 TRIES = 30
 
 
@@ -57,6 +60,13 @@ def _figure_notebook() -> nbformat.NotebookNode:
                                  "language": "python"}})
 
 
+def _number_notebook() -> nbformat.NotebookNode:
+    """A notebook that asks notebook 01's number self-check (answer 3.2 s), and nothing else."""
+    return nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
+        'from tcpnb.course import quiz\n\nquiz.load("questions/01_three_way_open.toml")'
+        '["connect_time_two_losses"]')], metadata=_figure_notebook().metadata)
+
+
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A JupyterLab server on a copy of notebooks/ (with questions/ and data/); yields its URL."""
@@ -65,6 +75,11 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     root = tmp / "root"
     shutil.copytree(ROOT / "notebooks", root / "notebooks")  # autosave must not touch the originals
     nbformat.write(_figure_notebook(), root / "notebooks" / FIGURE)
+    nbformat.write(_number_notebook(), root / "notebooks" / NUMBER)
+    for path in [root / "notebooks" / name for name in (*(p.name for p in COURSE), FIGURE, NUMBER)]:
+        nb = nbformat.read(path, as_version=4)  # the kernel runs cells in order: this one last
+        nb.cells.append(nbformat.v4.new_code_cell(f"print({LAST_WORDS!r})"))
+        nbformat.write(nb, path)
     (root / "data").symlink_to(ROOT / "data")
     with jupyterlab(root, tmp / "jupyter", tmp / "jupyterlab.log",
                     {"notebook-extension/tracker": {"windowingMode": "none"}}) as base:
@@ -84,7 +99,11 @@ def browser(lab: str) -> Iterator[Any]:
 
 
 def _open_and_run_all(browser: Any, base: str, name: str, cells: int) -> Any:
-    """A page with notebooks/``name`` (of ``cells`` cells) open and every cell run, folded ones too."""
+    """A page with notebooks/``name`` open and every cell run, folded ones too.
+
+    ``cells`` is the number of cells in the file; the copy has one more, the last, whose
+    output says that every cell above it has run.
+    """
     _start_kernel(base, f"notebooks/{name}")
     page = browser.new_page(viewport={"width": 1440, "height": 1000})
     page.goto(f"{base}/lab/tree/notebooks/{name}?reset")  # this notebook only, not the last one
@@ -93,28 +112,20 @@ def _open_and_run_all(browser: Any, base: str, name: str, cells: int) -> Any:
     page.locator(f"{NB} .jp-Cell").first.click()
     _menu(page, "Run", "Run All Cells")  # as a learner would: no "Expand All Code" first
     deadline = time.monotonic() + 30
-    while page.locator(f"{NB} .jp-Cell").count() != cells and time.monotonic() < deadline:
+    while page.locator(f"{NB} .jp-Cell").count() != cells + 1 and time.monotonic() < deadline:
         time.sleep(0.2)
-    found = page.locator(f"{NB} .jp-Cell").count()
+    found = page.locator(f"{NB} .jp-Cell").count() - 1
     assert found == cells, ("every cell must be in the page (windowing is off), so that the n-th "
                             f"cell is the n-th in the file: the page has {found} of {cells}")
-    quiet_since = [time.monotonic()]
 
     def done() -> bool:
-        busy = page.evaluate("""() => {
-            const s = document.querySelector('.jp-Notebook-ExecutionIndicator');
-            const prompts = [...document.querySelectorAll('.jp-Notebook .jp-InputPrompt')];
-            return (s && s.dataset.status !== 'idle')
-                || prompts.some(p => /\\[\\*\\]|\\[ \\]/.test(p.textContent));
-        }""")
-        if busy:
-            quiet_since[0] = time.monotonic()
-        errors = page.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']",
-                              has_text="Traceback")
+        errors = page.locator(f"{NB} .jp-OutputArea-output[data-mime-type="
+                              "'application/vnd.jupyter.stderr']", has_text="Error")
         if errors.count():
+            page.screenshot(path=str(ARTIFACTS / f"{name[:2]}-failure.png"))
             pytest.fail(f"{name}: a cell raised in the page: {errors.first.inner_text()[-400:]}")
-        return time.monotonic() - quiet_since[0] > 3  # idle, and nothing queued, for 3 s
-    _poll(done, 300, f"Run All of {name} to finish")
+        return page.locator(f"{NB} .jp-OutputArea-output", has_text=LAST_WORDS).count() > 0
+    _poll(done, 600, f"Run All of {name} to reach its last cell")
     return page
 
 
@@ -189,8 +200,7 @@ def test_a_solution_that_draws_a_figure_draws_it_when_opened(browser: Any, lab: 
 
 def test_a_number_typed_and_checked_at_once_is_judged_as_typed(browser: Any, lab: str,
                                                                 capsys: pytest.CaptureFixture[str]) -> None:
-    name = next(p.name for p in COURSE if p.name.startswith("01"))
-    page = _open_and_run_all(browser, lab, name, len(_cells(name)))
+    page = _open_and_run_all(browser, lab, NUMBER, len(_number_notebook().cells))
     try:
         form = page.locator(".jp-OutputArea-output", has_text="A's SYN is lost twice").first
         form.scroll_into_view_if_needed()

@@ -28,7 +28,7 @@ import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Union
+from typing import Any, Callable
 
 from ..core import validate
 from ..core.errors import UsageError
@@ -247,8 +247,7 @@ def _form(prompt: str, controls: list[Any], feedback: Any, hint: str) -> Any:
 
 
 # ------------------------------------------------------------------ the files
-Check = Union[Question, NumberQuestion]
-#: What an entry of a data file may be, by the key that marks it, and how to build it.
+#: Builds one entry of a data file into what the notebook shows (a question, an exercise).
 Builder = Callable[[Entry], Any]
 
 
