@@ -163,19 +163,19 @@ def _after_fin_acked() -> int:
 
 
 def _simultaneous_states() -> str:
-    seq = timewait.close("both").state_sequence("A")
+    seq = scenarios.close(first="both").state_sequence("A")
     return ", ".join(str(s) for s in seq[-4:-1])
 
 
 def _lost_fin() -> int:
-    trace = timewait.close("A", lose="first FIN")
+    trace = scenarios.close(first="A", lose="first FIN")
     fins = [t for t in trace.transmissions if t.src == "A" and "FIN" in str(t.segment.flags)]
     assert len(fins) == 2 and fins[1].origin.value == "retransmission"
     return 1  # "A retransmits the FIN when its retransmission timer runs out."
 
 
 def _time_wait_seconds() -> float:
-    start, end = [t for t, _ in timewait.close("A").states("A")][-2:]
+    start, end = [t for t, _ in scenarios.close(first="A").states("A")][-2:]
     return end - start
 
 
@@ -216,7 +216,7 @@ def _rst_in_time_wait() -> int:
 
 
 def _diagram_or_rules() -> int:
-    quick = timewait.close("A", peer_close_after=0.01, profile="linux", delay=0.05)
+    quick = scenarios.close(first="A", peer_close_after=0.01, profile="linux", delay=0.05)
     step = next(r for r in quick.state_changes if r.endpoint == "A" and r.old is State.FIN_WAIT_1)
     assert step.new is State.TIME_WAIT
     row = TRANSITIONS[(State.FIN_WAIT_1, Trigger(step.cause))]
@@ -278,11 +278,11 @@ FACTS: dict[str, Callable[[], Any]] = {
     "faster_network": _faster_network,
     "clock_shift": lambda: (lambda w: w.new_isn - w.old_isn)(stale.isn_window("clock", 1.0)),
     "after_fin_acked": _after_fin_acked,
-    "close_segment_count": lambda: len(timewait.close_segments(timewait.close(
-        "A", peer_close_after=0.01, profile="linux", delay=0.05))),
+    "close_segment_count": lambda: len(timewait.close_segments(scenarios.close(
+        first="A", peer_close_after=0.01, profile="linux", delay=0.05))),
     "simultaneous_states": _simultaneous_states,
     "who_waits": lambda: {("B",): "The server (B), because it closed first."}[
-        tuple(timewait.time_wait_holders(timewait.close("B")))],
+        tuple(timewait.time_wait_holders(scenarios.close(first="B")))],
     "lost_fin": _lost_fin,
     "time_wait_seconds": _time_wait_seconds,
     "last_ack_timer": _last_ack_timer,

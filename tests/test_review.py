@@ -9,7 +9,6 @@ import pytest
 
 from tcpnb import State, scenarios
 from tcpnb.course import review as rv
-from tcpnb.course import timewait
 
 FILE = Path(__file__).resolve().parent.parent / "notebooks" / "questions" / "05_review.toml"
 REVIEW = rv.load(FILE)
@@ -19,7 +18,7 @@ LOST = [k for k in REVIEW if isinstance(REVIEW[k], rv.LostSegment)]
 
 # ------------------------------------------------------------- state tables
 def test_events_replay_figure_12_with_both_states_after_each() -> None:
-    trace = timewait.close("A")
+    trace = scenarios.close(first="A")
     rows = rv.events(trace, since=1.0)
     assert [r.kind for r in rows] == ["call", "arrival", "arrival", "call", "arrival",
                                       "arrival", "timer"]
@@ -31,12 +30,12 @@ def test_events_replay_figure_12_with_both_states_after_each() -> None:
 
 
 def test_rfc_rows_reproduce_figures_12_and_13() -> None:
-    assert rv.rfc_rows(timewait.close("A"), since=1.0) == [
+    assert rv.rfc_rows(scenarios.close(first="A"), since=1.0) == [
         ("A", "<SEQ=100><ACK=300><CTL=FIN,ACK>", "FIN-WAIT-1", "CLOSE-WAIT"),
         ("B", "<SEQ=300><ACK=101><CTL=ACK>", "CLOSE-WAIT", "FIN-WAIT-2"),
         ("B", "<SEQ=300><ACK=101><CTL=FIN,ACK>", "LAST-ACK", "TIME-WAIT"),
         ("A", "<SEQ=101><ACK=301><CTL=ACK>", "TIME-WAIT", "CLOSED")]
-    rows = rv.rfc_rows(timewait.close("both"), since=1.0)
+    rows = rv.rfc_rows(scenarios.close(first="both"), since=1.0)
     assert [r[1] for r in rows] == ["<SEQ=100><ACK=300><CTL=FIN,ACK>",
                                     "<SEQ=300><ACK=100><CTL=FIN,ACK>",
                                     "<SEQ=301><ACK=101><CTL=ACK>", "<SEQ=101><ACK=301><CTL=ACK>"]
@@ -98,7 +97,7 @@ def test_state_table_rejects_bad_answers() -> None:
     with pytest.raises(ValueError, match="state's name"):
         table.judge(0, "A", "HALF-CLOSED")
     with pytest.raises(ValueError, match="nothing happens"):
-        rv.StateTable(timewait.close("A"), since=1e6)
+        rv.StateTable(scenarios.close(first="A"), since=1e6)
 
 
 # ------------------------------------------------------------ lost segments

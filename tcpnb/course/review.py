@@ -35,7 +35,7 @@ from ..core.errors import UsageError
 from ..core.states import TRANSITIONS, State, Trigger
 from ..sim import scenarios
 from ..sim.trace import Origin, Trace, Transmission
-from . import quiz, timewait
+from . import quiz
 from .coursefile import Entry
 from .lostsegment import LostSegment as LostSegment  # re-exported: both kinds of exercise
 from .lostsegment import random_lost_segment as random_lost_segment
@@ -305,10 +305,6 @@ def _close_part(trace: Trace) -> float:
     return next(c.t for c in trace.app_calls if c.call == "close")
 
 
-#: Runs an exercise may name besides the scenarios of :mod:`tcpnb.sim.scenarios`.
-RUNS: dict[str, Callable[..., Trace]] = {"close": timewait.close}
-
-
 def exercise(entry: Entry) -> StateTable | LostSegment:
     """An ``[id]`` entry with ``exercise = "state table"`` or ``"lost segment"``, built from its run."""
     kind = entry.get("exercise", str)
@@ -322,7 +318,7 @@ def exercise(entry: Entry) -> StateTable | LostSegment:
         raise UsageError(f"{entry.where('start')}: must be 'start' or 'first close', got {start!r}")
     name, settings = entry.get("scenario", str), entry.get("settings", dict, {})
     try:
-        trace = (RUNS.get(name) or scenarios.get(name))(**settings)
+        trace = scenarios.get(name)(**settings)
         if kind == "lost segment":
             return LostSegment(trace, title)
         if start == "first close" and not any(c.call == "close" for c in trace.app_calls):
