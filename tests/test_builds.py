@@ -91,8 +91,19 @@ def test_slides_leave_out_solutions_and_generated_cells(built: dict[str, Any]) -
 
 def test_the_instructor_edition_shows_solutions_and_the_learner_edition_folds_them(
         built: dict[str, Any]) -> None:
-    assert "celltag_solution" in (built["out"] / "html" / "tcpnb.js").read_text()
-    assert "celltag_solution" not in (built["out"] / "instructor" / "tcpnb.js").read_text()
+    def count(pattern: str, page: str) -> int:
+        return len(re.findall(pattern.replace(" open", ' open(?:="")?'), page))
+
+    for book in built["books"]:
+        kinds = [c.cell_type for c in book.nb.cells if sync.is_solution(c)]
+        learner, instructor = ((built["out"] / edition / book.path.with_suffix(".html").name)
+                               .read_text() for edition in ("html", "instructor"))
+        code = '<details class="tcpnb-solution"{}><summary>Show the solution</summary>'
+        assert count(code.format(""), learner) == count(code.format(" open"), instructor) \
+            == kinds.count("code")
+        assert "<details open" not in learner and 'class="tcpnb-solution" open' not in learner
+        assert count("<details open><summary>Show the answer</summary>", instructor) \
+            == kinds.count("markdown")
 
 
 def test_a_ladder_figure_gets_its_text_ladder_beside_it(monkeypatch: pytest.MonkeyPatch) -> None:

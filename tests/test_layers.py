@@ -24,7 +24,8 @@ ALLOWED: dict[str, tuple[set[str], set[str]]] = {
     "sim": ({"core", "sim"}, set()),
     "views": ({"core", "sim", "views"}, {"plotly"}),
     "real": ({"core", "sim", "real"}, {"dpkt"}),
-    "course": ({"core", "sim", "views", "real", "course"}, {"plotly", "ipywidgets", "IPython"}),
+    "course": ({"core", "sim", "views", "real", "course"},
+               {"plotly", "ipywidgets", "IPython", "anywidget", "traitlets"}),
     "widgets": ({"core", "sim", "views", "real", "course", "widgets"},
                 {"plotly", "ipywidgets", "IPython", "anywidget"}),
 }

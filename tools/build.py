@@ -99,15 +99,12 @@ def _page(book: Book) -> str:
     return book.path.with_suffix(".html").name
 
 
-def _write_assets(out: Path, solutions_folded: bool) -> None:
+def _write_assets(out: Path) -> None:
     import plotly.offline
 
     out.mkdir(parents=True, exist_ok=True)
     (out / "plotly.min.js").write_text(plotly.offline.get_plotlyjs(), encoding="utf-8")
     shutil.copy(TEMPLATES / "assets" / "tcpnb.css", out / "tcpnb.css")
-    script = (TEMPLATES / "assets" / "tcpnb.js").read_text() if solutions_folded else \
-        "// Instructor edition: solutions are shown.\n"
-    (out / "tcpnb.js").write_text(script, encoding="utf-8")
 
 
 def _index(out: Path, books: list[Book], heading: str, note: str) -> Path:
@@ -124,7 +121,7 @@ def _index(out: Path, books: list[Book], heading: str, note: str) -> Path:
 def build_html(books: list[Book], out: Path, instructor: bool = False) -> Report:
     """The offline edition in ``out``: one page per notebook and an index in course order."""
     report = Report()
-    _write_assets(out, solutions_folded=not instructor)
+    _write_assets(out)
     exporter = HTMLExporter(template_name="tcpnb_html", extra_template_basedirs=[str(TEMPLATES)])
     for i, book in enumerate(books):
         started = time.perf_counter()
@@ -137,7 +134,8 @@ def build_html(books: list[Book], out: Path, instructor: bool = False) -> Report
             if cell.metadata.get("tcpnb", {}).get("generated", "").startswith("nav"):
                 cell.source = nav
         nb.metadata["title"] = book.title
-        body, _ = exporter.from_notebook_node(nb)
+        static_edition.fold_solutions(nb, instructor)  # the template folds each code solution
+        body, _ = exporter.from_notebook_node(nb, resources={"tcpnb_instructor": instructor})
         report.pages.append(out / _page(book))
         report.pages[-1].write_text(body, encoding="utf-8")
         report.seconds[book.path.name] = time.perf_counter() - started
@@ -160,7 +158,7 @@ def slide_cells(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
 def build_slides(books: list[Book], out: Path, reveal_prefix: str = "") -> Report:
     """One reveal.js deck per notebook in ``out``: the story without generated or solution cells."""
     report = Report()
-    _write_assets(out, solutions_folded=True)
+    _write_assets(out)
     exporter = SlidesExporter(template_name="tcpnb_slides", extra_template_basedirs=[str(TEMPLATES)],
                               reveal_scroll=True, **({"reveal_url_prefix": reveal_prefix}
                                                      if reveal_prefix else {}))
