@@ -5,7 +5,7 @@ from __future__ import annotations
 from tcpnb import Flags, Segment, State, profiles
 from tcpnb.core.endpoint import Endpoint
 from tcpnb.core.isn import FixedISN
-from tcpnb.core.outputs import Notice, StateChanged, TimerSet, Transmit
+from tcpnb.core.outputs import Delivered, Notice, StateChanged, TimerSet, Transmit
 
 
 def make(port: int = 1, isn: int = 100, profile: profiles.Profile = profiles.RFC) -> Endpoint:
@@ -71,15 +71,30 @@ def test_send_before_connect_is_reported_in_rfc_words() -> None:
     assert out == [Notice("error: connection does not exist")]
 
 
-def test_half_close_data_keeps_flowing_to_the_side_that_closed() -> None:
+def test_after_shutdown_data_keeps_flowing_to_the_side_that_closed() -> None:
+    a, b = make(1, 100), make(2, 300)
+    b.open_passive(0.0)
+    wire(a, wire(b, wire(a, a.open_active(2, 0.0), b, 0.0), a, 0.0), b, 0.0)
+    wire(b, wire(a, a.shutdown(0.1), b, 0.1), a, 0.1)
+    assert (a.state, b.state) == (State.FIN_WAIT_2, State.CLOSE_WAIT)
+    delivered = wire(b, b.send(b"still talking", 0.2), a, 0.2)
+    assert sent(delivered) == ["<SEQ=102><ACK=314><CTL=ACK>"]
+    assert a.rcv_nxt == 314
+
+
+def test_after_the_socket_close_data_draws_a_rst_and_the_peer_is_reset() -> None:
     a, b = make(1, 100), make(2, 300)
     b.open_passive(0.0)
     wire(a, wire(b, wire(a, a.open_active(2, 0.0), b, 0.0), a, 0.0), b, 0.0)
     wire(b, wire(a, a.close(0.1), b, 0.1), a, 0.1)
     assert (a.state, b.state) == (State.FIN_WAIT_2, State.CLOSE_WAIT)
-    delivered = wire(b, b.send(b"still talking", 0.2), a, 0.2)
-    assert sent(delivered) == ["<SEQ=102><ACK=314><CTL=ACK>"]
-    assert a.rcv_nxt == 314
+    data = b.send(b"still talking", 0.2)
+    rst = wire(b, data, a, 0.2)
+    assert sent(rst) == ["<SEQ=102><CTL=RST>"] and a.state is State.CLOSED  # SHLD-3
+    assert not [o for o in rst if isinstance(o, Delivered)]
+    out = wire(a, rst, b, 0.2)
+    assert b.state is State.CLOSED and Notice("error: connection reset") in out
+    assert b.send(b"more", 0.3) == [Notice("error: connection does not exist")]  # EPIPE
 
 
 def test_time_wait_reacks_a_retransmitted_fin_and_restarts_its_timer() -> None:

@@ -26,7 +26,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Mapping
+from typing import Mapping, Union
 
 from .errors import IllegalTransition
 
@@ -66,8 +66,11 @@ class State(enum.Enum):
         return self not in (State.CLOSED, State.LISTEN, State.SYN_SENT, State.SYN_RECEIVED)
 
 
-class Trigger(enum.Enum):
-    """What moves an endpoint from one state to the next; values are Figure 5's labels."""
+class Trigger(str, enum.Enum):
+    """What moves an endpoint from one state to the next; values are Figure 5's labels.
+
+    A ``str`` enum, so a trigger equals its label: ``Trigger.RCV_RST == "rcv RST"``.
+    """
 
     PASSIVE_OPEN = "passive OPEN"
     ACTIVE_OPEN = "active OPEN"
@@ -86,9 +89,35 @@ class Trigger(enum.Enum):
     GIVE_UP = "retransmission limit"
     GIVE_UP_AFTER_PASSIVE_OPEN = "retransmission limit (passive)"
     IDLE_TIMEOUT = "idle timeout"
+    #: Data arrived after the application called the socket close(): RFC 9293 §3.6.1
+    #: (MAY-1, SHLD-3) answers it with a RST, and the connection is gone.
+    RCV_DATA_AFTER_CLOSE = "rcv data after close()"
+    #: A SYN inside the window of a synchronized connection, for a stack without
+    #: RFC 5961's checks: RFC 793's rule (RFC 9293 §3.10.7.4, fourth step) resets it.
+    RCV_SYN_IN_WINDOW = "rcv SYN in window"
 
     def __str__(self) -> str:
         return self.value
+
+    def __format__(self, spec: str) -> str:
+        return format(self.value, spec)
+
+
+class HostEvent(str, enum.Enum):
+    """What happens to a host rather than to a connection: not a row of the state table."""
+
+    #: The host reboots: every TCB is lost and nothing is sent (RFC 9293 §3.5.1).
+    REBOOT = "reboot (all state lost)"
+
+    def __str__(self) -> str:
+        return self.value
+
+    def __format__(self, spec: str) -> str:
+        return format(self.value, spec)
+
+
+#: Why an endpoint changed state: a trigger of the table, or something that happened to its host.
+Cause = Union[Trigger, HostEvent]
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,6 +136,7 @@ S, T = State, Trigger
 _SYNCHRONIZED_FOR_RST = (S.ESTABLISHED, S.FIN_WAIT_1, S.FIN_WAIT_2, S.CLOSE_WAIT)
 _HAS_FIN_SENT = (S.CLOSING, S.LAST_ACK, S.TIME_WAIT)
 _ABORT_WITH_RST = (S.SYN_RECEIVED, S.ESTABLISHED, S.FIN_WAIT_1, S.FIN_WAIT_2, S.CLOSE_WAIT)
+_SYNCHRONIZED = _SYNCHRONIZED_FOR_RST + _HAS_FIN_SENT
 
 #: Every transition of TCP, Figure 5's first, then those only its text has.
 TCP_TABLE: tuple[Transition, ...] = (
@@ -147,6 +177,10 @@ TCP_TABLE: tuple[Transition, ...] = (
     *(Transition(s, T.GIVE_UP, S.CLOSED, "connection timed out", False, "§3.8.3; RFC 1122 4.2.3.5")
       for s in (S.SYN_SENT, S.SYN_RECEIVED, S.ESTABLISHED, S.FIN_WAIT_1, S.CLOSE_WAIT,
                 S.CLOSING, S.LAST_ACK)),
+    *(Transition(s, T.RCV_DATA_AFTER_CLOSE, S.CLOSED, "snd RST: the data is lost", False,
+                 "§3.6.1 MAY-1, SHLD-3 (the socket close())") for s in (S.FIN_WAIT_1, S.FIN_WAIT_2)),
+    *(Transition(s, T.RCV_SYN_IN_WINDOW, S.CLOSED, "snd RST, connection reset", False,
+                 "§3.10.7.4 fourth step, without RFC 5961") for s in (S.SYN_RECEIVED, *_SYNCHRONIZED)),
 )
 
 #: NOT TCP.  A two-way handshake: the passive side is open as soon as a SYN

@@ -15,6 +15,10 @@ from .errors import UsageError
 
 T = TypeVar("T")
 
+#: The longest time, in seconds, that a delay, a timer or a moment of a run may be:
+#: about 31 years, far beyond any TCP timer (and far from float overflow).
+LONGEST = 1e9
+
 
 def _range(low: float, high: float, low_open: bool, high_open: bool) -> str:
     return f"{'(' if low_open else '['}{low:g}, {high:g}{')' if high_open else ']'}"

@@ -26,9 +26,10 @@ from typing import TYPE_CHECKING, Any
 
 from ..core import validate
 from ..core.errors import UsageError
-from ..core.isn import ClockISN, FixedISN, figure_pair
+from ..core.isn import ClockISN, FixedISN, IsnKind, figure_pair
 from ..core.segment import SEQ_SPACE, seq_add, seq_diff
 from ..core.states import State
+from ..core.tcb import HandshakeName
 from ..sim.analysis import Held
 from ..sim.simulation import Simulation
 from ..sim.trace import Trace
@@ -37,7 +38,7 @@ from ..sim.triggers import on_received, on_state
 if TYPE_CHECKING:
     import plotly.graph_objects as go
 
-HANDSHAKES = ("two-way", "three-way")
+HANDSHAKES: tuple[HandshakeName, ...] = ("two-way", "three-way")
 TICK = 4e-6  # RFC 9293 §3.4.1: the ISN clock ticks about every 4 microseconds
 _IDLE = (State.CLOSED, State.LISTEN)
 _WANTING = (State.SYN_SENT, State.SYN_RECEIVED, State.ESTABLISHED)
@@ -50,8 +51,8 @@ def _check_handshake(handshake: str) -> str:
     return handshake
 
 
-def connection(handshake: str = "three-way", *, request: int = 100, reply: int = 100,
-               isn: str = "clock", **net: Any) -> Trace:
+def connection(handshake: HandshakeName = "three-way", *, request: int = 100, reply: int = 100,
+               isn: IsnKind = "clock", **net: Any) -> Trace:
     """One short connection: A opens, sends a request, B replies, A closes, B closes.
 
     B listens again after each connection (a server), so a late copy of A's SYN
@@ -153,7 +154,7 @@ class StaleResult:
                 f"({self.unwanted_open} counted as open), held {self.seconds:.1f} s in all")
 
 
-def experiment(handshake: str = "three-way", runs: int = 200, *, duplicate: float = 0.1,
+def experiment(handshake: HandshakeName = "three-way", runs: int = 200, *, duplicate: float = 0.1,
                lag: float | None = None, seed: int = 0, request: int = 100,
                **net: Any) -> StaleResult:
     """Run :func:`connection` ``runs`` times (seeds ``seed``, ``seed + 1``, ...); add up the waste.

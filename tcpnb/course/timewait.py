@@ -58,7 +58,8 @@ from typing import TYPE_CHECKING, Any
 
 from ..core import validate
 from ..core.errors import UsageError
-from ..core.isn import figure_pair
+from ..core.isn import IsnKind, figure_pair
+from ..core.profiles import ProfileName
 from ..core.segment import Flags, Segment
 from ..core.states import State
 from ..sim.simulation import Simulation
@@ -172,7 +173,8 @@ def request_then(ending: str = "close", *, request: int = 100, reply: int = 1000
     b.listen()
     a.connect("B")
     a.send(request, at=on_state(State.ESTABLISHED))
-    getattr(a, ending)(at=on_state(State.ESTABLISHED, delay=0.001))
+    # "close" here is RFC 9293's CLOSE, shutdown(): A still reads the reply.
+    (a.shutdown if ending == "close" else a.abort)(at=on_state(State.ESTABLISHED, delay=0.001))
     b.send(reply, at=on_received(request))
     b.close(at=on_state(State.CLOSE_WAIT, delay=0.001))
     return sim.run()
@@ -222,8 +224,8 @@ def _add_copies(sim: Simulation, duplicate: float, lifetime: float, seed: int) -
 
 def reconnect(*, time_wait: float, msl: float = 10.0, delay: float = 0.1,
               jitter: float = 0.0, loss: float = 0.05, duplicate: float = 0.1,
-              gap: float = 1.0, isn: str = "fixed", rfc1337: bool = False, seed: int = 0,
-              profile: str = "rfc") -> Trace:
+              gap: float = 1.0, isn: IsnKind = "fixed", rfc1337: bool = False, seed: int = 0,
+              profile: ProfileName = "rfc") -> Trace:
     """One run of the experiment: a connection, A's close, and A's reconnect on the same ports.
 
     Args:
@@ -254,7 +256,8 @@ def reconnect(*, time_wait: float, msl: float = 10.0, delay: float = 0.1,
     for k in (1, 2):
         a.send(100, at=on_state(State.ESTABLISHED, nth=k, delay=gap))
         b.send(100, at=on_state(State.ESTABLISHED, nth=k, delay=gap))
-    a.close(at=on_state(State.ESTABLISHED, delay=2 * gap))
+    # RFC 9293's CLOSE (shutdown()): a late copy of B's data is read, not answered with RST.
+    a.shutdown(at=on_state(State.ESTABLISHED, delay=2 * gap))
     b.close(at=on_state(State.CLOSE_WAIT))
     return sim.run()
 
