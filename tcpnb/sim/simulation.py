@@ -45,7 +45,7 @@ from .network import Fault, Link, SegmentPattern
 from .recorder import Recorder
 from .sockets import SimEndpoint, stream_bytes
 from .trace import DeliveryRecord, Fate, NoticeRecord, Origin, StateRecord, Trace, Transmission
-from .triggers import LONGEST, OnReceived, OnState, When, check_at
+from .triggers import LONGEST, MOST, OnReceived, OnState, When, check_at
 
 __all__ = ["Simulation", "SimEndpoint", "stream_bytes"]
 
@@ -150,7 +150,7 @@ class Simulation:
 
     def _add_fault(self, src: str, flags: str, nth: int, action: str, seconds: float) -> None:
         self._get(src, "src")
-        validate.whole("nth", nth, low=1)
+        validate.whole("nth", nth, 1, MOST)
         self.link.add_fault(Fault(src, SegmentPattern.parse(flags), nth, action, seconds))
 
     # ------------------------------------------------------------- event loop

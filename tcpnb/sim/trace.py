@@ -164,7 +164,7 @@ class Trace:
 
     def state_at(self, name: str, t: float) -> State:
         """The state of ``name`` just after everything that happened at time ``t`` (>= 0)."""
-        t = validate.seconds("t", t)
+        t = validate.seconds("t", t, 0.0, validate.LONGEST)
         history = self.states(name)
         times = [when for when, _ in history]
         return history[bisect.bisect_right(times, t) - 1][1]

@@ -20,6 +20,8 @@ from ..core.states import State
 
 
 LONGEST = validate.LONGEST
+#: The largest count a trigger or a fault may wait for (a run has at most 10**9 events).
+MOST = 10**9
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,7 +37,7 @@ class OnState:
             raise UsageError(f"state must be a tcpnb.State such as State.ESTABLISHED, "
                              f"got {self.state!r}")
         object.__setattr__(self, "delay", validate.seconds("delay", self.delay, 0.0, LONGEST))
-        validate.whole("nth", self.nth, low=1)
+        validate.whole("nth", self.nth, 1, MOST)
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,7 +48,7 @@ class OnReceived:
     delay: float = 0.0
 
     def __post_init__(self) -> None:
-        validate.whole("nbytes", self.nbytes, low=1)
+        validate.whole("nbytes", self.nbytes, 1, MOST)
         object.__setattr__(self, "delay", validate.seconds("delay", self.delay, 0.0, LONGEST))
 
 
