@@ -124,3 +124,43 @@ def test_after_a_timeout_the_rest_of_the_window_is_resent_once_the_first_is_acke
     assert trace.received("B") == trace.sent("A")
     resent = [t for t in trace.transmissions if t.origin.value == "retransmission"]
     assert len(resent) == 5 and max(t.sent_at for t in resent) < 1.5  # one RTO, not five
+
+
+def test_two_ends_in_time_wait_do_not_ack_each_others_acks() -> None:
+    """Found by the soak test: answering any ACK in TIME-WAIT made two ends ACK each other for ever."""
+    a, b = make(1, 100), make(2, 300)
+    b.open_passive(0.0)
+    wire(a, wire(b, wire(a, a.open_active(2, 0.0), b, 0.0), a, 0.0), b, 0.0)
+    fin_a, fin_b = a.close(1.0), b.close(1.0)            # simultaneous close (Figure 13)
+    acks = wire(a, fin_a, b, 1.0) + wire(b, fin_b, a, 1.0)
+    for o in acks:
+        if isinstance(o, Transmit):
+            (a if o.segment.dst_port == 1 else b).receive(o.segment, 1.0)
+    assert a.state is b.state is State.TIME_WAIT
+    late_copy = Segment(seq=102, ack=302, flags=Flags.ACK, src_port=1, dst_port=2)
+    assert sent(b.receive(late_copy, 2.0)) == [] and b.timer_deadline == 1.0 + 240.0
+
+
+def test_a_retransmitted_fin_in_time_wait_is_acked_and_restarts_the_timer_in_both_profiles() -> None:
+    for profile in (profiles.RFC, profiles.LINUX):
+        a, b = make(1, 100, profile), make(2, 300, profile)
+        b.open_passive(0.0)
+        wire(a, wire(b, wire(a, a.open_active(2, 0.0), b, 0.0), a, 0.0), b, 0.0)
+        wire(b, wire(a, a.close(1.0), b, 1.0), a, 1.0)
+        fin = next(o.segment for o in b.close(2.0) if isinstance(o, Transmit))
+        a.receive(fin, 2.0)
+        assert a.state is State.TIME_WAIT
+        assert sent(a.receive(fin, 5.0)) == ["<SEQ=102><ACK=302><CTL=ACK>"]
+        assert a.timer_deadline == 5.0 + profile.time_wait_length
+
+
+def test_linux_restarts_time_wait_on_any_ack_even_out_of_the_window() -> None:
+    """Linux's tcp_timewait_state_process(): "if (paws_reject || th->ack)" reschedule."""
+    a, b = make(1, 100, profiles.LINUX), make(2, 300, profiles.LINUX)
+    b.open_passive(0.0)
+    wire(a, wire(b, wire(a, a.open_active(2, 0.0), b, 0.0), a, 0.0), b, 0.0)
+    wire(b, wire(a, a.close(1.0), b, 1.0), a, 1.0)
+    wire(b, b.close(2.0), a, 2.0)
+    stray = Segment(seq=5_000_000, ack=102, flags=Flags.FIN | Flags.ACK, src_port=2, dst_port=1)
+    assert sent(a.receive(stray, 10.0)) == ["<SEQ=102><ACK=302><CTL=ACK>"]
+    assert a.timer_deadline == 10.0 + 60.0

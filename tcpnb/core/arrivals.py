@@ -257,11 +257,10 @@ def _fifth_check_ack(tcb: Tcb, seg: Segment, now: float) -> bool:
     if tcb.handshake is Handshake.TWO_WAY and Timer.IDLE in tcb.timers:
         tcb.set_timer(Timer.IDLE, now + tcb.profile.idle_timeout)
     if state is S.TIME_WAIT:
-        if not tcb.profile.time_wait_restart_on_ack:
-            # "The only thing that can arrive in this state is a retransmission of the
-            # remote FIN.  Acknowledge it, and restart the 2 MSL timeout."
-            tcb.send_ack()
-            tcb.set_timer(Timer.TIME_WAIT, now + tcb.profile.time_wait_length)
+        # "The only thing that can arrive in this state is a retransmission of the remote
+        # FIN.  Acknowledge it, and restart the 2 MSL timeout": done for that FIN before
+        # the checks.  Anything else is no FIN and gets no ACK: answering ACKs with ACKs
+        # would let two ends in TIME-WAIT ACK each other for ever (the soak test found it).
         return False
     if tcb.fin_acked:
         if state is S.FIN_WAIT_1 and not _fin_is_next(tcb, seg):

@@ -118,6 +118,11 @@ class Simulation:
     def __getitem__(self, name: str) -> SimEndpoint:
         return self._get(name)
 
+    @property
+    def sockets(self) -> tuple[SimEndpoint, ...]:
+        """Every endpoint, with the connections a socket server accepted ("B:1", ...)."""
+        return tuple(self._endpoints.values())
+
     def inject(self, segment: Segment, src: str, dst: str, at: float) -> None:
         """Make ``segment`` arrive at ``dst`` at time ``at``, as if ``src`` sent it long ago."""
         source, target = self._get(src, "src"), self._get(dst, "dst")
