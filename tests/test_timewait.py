@@ -1,8 +1,6 @@
-"""The TIME-WAIT experiment counts what the course says it counts, fast enough for a slider."""
+"""The TIME-WAIT experiment counts what the course says it counts (its speed: benchmarks/)."""
 
 from __future__ import annotations
-
-import time
 
 import pytest
 
@@ -168,10 +166,11 @@ def test_describe_names_each_threshold() -> None:
     assert "still 1.0% at 1 x MSL" in tw.describe(points[:2])
 
 
-def test_thousands_of_runs_take_a_few_seconds() -> None:
-    start = time.perf_counter()
-    tw.failure_rates(0.0, runs=1000)
-    assert time.perf_counter() - start < 4.0  # measured ~0.6 s here
+def test_a_thousand_runs_are_each_counted_once() -> None:
+    """Speed is measured by benchmarks/bench_sim.py, not here: a thousand runs, each classified."""
+    rates = tw.failure_rates(0.0, runs=1000)
+    assert rates.runs == 1000
+    assert 0 < rates.reset + rates.old_accepted + rates.assassinated <= 3 * 1000
 
 
 def test_figure_and_panel_build() -> None:
