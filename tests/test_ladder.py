@@ -223,3 +223,18 @@ def test_positions_are_in_the_axis_unit() -> None:
     syn = _kind(fig, "arrows")[0]
     assert fig.layout.yaxis.title.text == "time (ms)" and syn.y[2] == pytest.approx(100)
     assert syn.customdata[2][1] == pytest.approx(0.1)  # real seconds alongside
+
+
+def test_hovering_a_call_names_the_rfc_call_it_is() -> None:
+    hover = [a.hovertext for a in ladder(scenarios.close_then_reply()).layout.annotations
+             if a.hovertext]
+    assert any(h.startswith("close() — socket close (RFC 9293 §3.6.1 MAY-1)") for h in hover)
+    hover = [a.hovertext for a in ladder(scenarios.half_close()).layout.annotations if a.hovertext]
+    assert any(h.startswith("shutdown() — CLOSE (RFC 9293 §3.10.4)") for h in hover)
+
+
+def test_a_socket_servers_connections_get_lanes_of_their_own() -> None:
+    trace = scenarios.socket_server()
+    lanes = [d.meta["endpoint"] for d in _kind(ladder(trace), "lane")]
+    assert lanes == ["A", "B", "B:1", "B:2", "C"]
+    assert _arrow_indices(ladder(trace)) == [t.index for t in trace.transmissions]

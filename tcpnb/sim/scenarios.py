@@ -241,8 +241,8 @@ def socket_server(*, accept: bool = True, request: int = 100, **net: Any) -> Tra
     validate.flag("accept", accept)
     request = _bytes("request", request)
     sim = Simulation(**net)
-    a, c = sim.endpoint("A", isn=100), sim.endpoint("C", isn=200)
-    b = sim.endpoint("B", isn=IncrementingISN(300))
+    a, b = sim.endpoint("A", isn=100), sim.endpoint("B", isn=IncrementingISN(300))
+    c = sim.endpoint("C", isn=200)
     b.listen(accept=accept)
     for k, client in enumerate((a, c)):
         client.connect("B", at=k * max(sim.link.delay, 0.05))
@@ -325,15 +325,16 @@ def half_close(*, chunks: int = 3, chunk_size: int = 500, gap: float = 0.5,
 
 def _request_then(call: Literal["close", "shutdown"], request: int, reply: int,
                   net: dict[str, Any]) -> Trace:
-    """A sends a request and at once calls ``call``; B replies twice, then closes."""
+    """A sends a request and at once calls ``call``; B replies, sends again a round trip later, closes."""
     request, reply = _bytes("request", request), _bytes("reply", reply)
     sim = Simulation(**net)
     a, b = _connected(sim)
     a.send(request, at=on_state(State.ESTABLISHED))
     (a.close if call == "close" else a.shutdown)(at=on_state(State.ESTABLISHED, delay=0.001))
+    later = 0.1 + 2 * sim.link.delay + 0.1  # after an answer to the reply could be back
     b.send(reply, at=on_received(request, delay=0.1))
-    b.send(reply, at=on_received(request, delay=0.2))  # the "next send"
-    b.close(at=on_received(request, delay=0.3))
+    b.send(reply, at=on_received(request, delay=later))  # the "next send"
+    b.close(at=on_received(request, delay=later + 0.1))
     return sim.run()
 
 

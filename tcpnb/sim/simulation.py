@@ -202,8 +202,14 @@ class Simulation:
         return self.trace(until)
 
     def trace(self, until: float | None = None) -> Trace:
-        """The trace of everything so far (``until``: the time it ends at, default the last event)."""
-        return self.recorder.trace(tuple(self._endpoints), self.now, until,
+        """The trace of everything so far (``until``: the time it ends at, default the last event).
+
+        Its endpoints are in the order they were added, each server followed by
+        the connections it accepted ("B", "B:1", "B:2").
+        """
+        names = [name for ep in self._endpoints.values() if ep.parent is None
+                 for name in (ep.name, *(c.name for c in ep.connections))]
+        return self.recorder.trace(tuple(names), self.now, until,
                                    dict(self.params, profile_obj=self.profile))
 
     # --------------------------------------------------------------- handling
