@@ -132,8 +132,8 @@ def _otherwise(tcb: Tcb, seg: Segment, now: float) -> None:
 def _answered_before_the_checks(tcb: Tcb, seg: Segment, now: float) -> bool:
     """Arrivals that are answered before the general checks; True if handled here."""
     flags, state = seg.flags, tcb.state
-    if Flags.RST in flags:
-        return False
+    if state is S.ESTABLISHED and tcb.handshake is Handshake.THREE_WAY or Flags.RST in flags:
+        return False  # the usual case first: nothing here applies
     if state is S.TIME_WAIT:
         if tcb.profile.time_wait_restart_on_ack and Flags.ACK in flags:
             tcb.set_timer(Timer.TIME_WAIT, now + tcb.profile.time_wait_length)  # Linux
@@ -242,8 +242,9 @@ def _fifth_check_ack(tcb: Tcb, seg: Segment, now: float) -> bool:
             tcb.move(Trigger.CLOSE)
         tcb.push(now)
         return True
-    if seq_lt(tcb.snd_nxt, ack) or (tcb.profile.rfc5961 and seq_lt(
-            ack, seq_add(tcb.snd_una, -tcb.profile.window))):
+    advance = seq_diff(ack, tcb.snd_una)  # how far SEG.ACK is past SND.UNA
+    if advance > seq_diff(tcb.snd_nxt, tcb.snd_una) or (
+            tcb.profile.rfc5961 and advance < -tcb.profile.window):
         # It acknowledges something not yet sent (or, RFC 5961 §5 / MAY-12, something
         # older than a window): "send an ACK, drop the segment, and return".  With
         # RFC 5961 this is a challenge ACK and throttled as one (§7), as Linux does.
@@ -252,7 +253,7 @@ def _fifth_check_ack(tcb: Tcb, seg: Segment, now: float) -> bool:
         else:
             tcb.ack_unacceptable(seg, now)
         return False
-    if seq_lt(tcb.snd_una, ack):
+    if advance > 0:
         tcb.acknowledge(ack, now)
     if tcb.handshake is Handshake.TWO_WAY and Timer.IDLE in tcb.timers:
         tcb.set_timer(Timer.IDLE, now + tcb.profile.idle_timeout)

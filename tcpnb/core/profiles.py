@@ -101,6 +101,8 @@ class Profile:
 
     def replace(self, **overrides: Any) -> Profile:
         """A copy with some fields changed; unknown names and bad values raise ``ValueError``."""
+        if not overrides:
+            return self
         known = {f.name for f in fields(self)}
         for key, value in overrides.items():
             if key not in known or key == "name":

@@ -44,7 +44,8 @@ class Recorder:
         self.transmissions.append(record)
         if record.arrived_at is not None:
             self.in_flight.add(record.index)
-        self.latest = max(self.latest, record.sent_at)
+        if record.sent_at > self.latest:
+            self.latest = record.sent_at
 
     def arrival(self, index: int, receiver: str, event: int, now: float) -> None:
         """Transmission ``index`` arrived at ``receiver`` during event ``event``."""
@@ -53,23 +54,28 @@ class Recorder:
                                                  receiver, t.segment, t.fate, t.origin,
                                                  t.incarnation, t.sent_event, event)
         self.in_flight.discard(index)
-        self.latest = max(self.latest, now)
+        if now > self.latest:
+            self.latest = now
 
     def state(self, record: StateRecord) -> None:
         self.states.append(record)
-        self.latest = max(self.latest, record.t)
+        if record.t > self.latest:
+            self.latest = record.t
 
     def notice(self, record: NoticeRecord) -> None:
         self.notices.append(record)
-        self.latest = max(self.latest, record.t)
+        if record.t > self.latest:
+            self.latest = record.t
 
     def app_call(self, record: AppCall) -> None:
         self.app_calls.append(record)
-        self.latest = max(self.latest, record.t)
+        if record.t > self.latest:
+            self.latest = record.t
 
     def delivery(self, record: DeliveryRecord) -> None:
         self.deliveries.append(record)
-        self.latest = max(self.latest, record.t)
+        if record.t > self.latest:
+            self.latest = record.t
 
     def timer(self, endpoint: str, timer: Timer, now: float, outcome: str,
               deadline: float | None) -> None:
@@ -78,7 +84,8 @@ class Recorder:
         opened = self.open_timers.pop(key, None)
         if opened is not None:
             self.timer_spans.append(TimerSpan(endpoint, timer, opened[0], opened[1], now, outcome))
-            self.latest = max(self.latest, now)
+            if now > self.latest:
+                self.latest = now
         if deadline is not None:
             self.open_timers[key] = (now, deadline)
 

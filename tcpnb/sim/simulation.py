@@ -194,9 +194,16 @@ class Simulation:
         """Run until nothing is left to happen (or until time ``until``); return the trace."""
         if until is not None:
             until = validate.seconds("until", until, self.now, LONGEST)
-        queue, step = self._queue, self.step
+        queue, budget, pop = self._queue, self.max_events, heapq.heappop
         while queue and (until is None or queue[0][0] <= until):
-            step()
+            # step(), written out: this loop runs once per event of every run
+            t, _, handler, arguments = pop(queue)
+            self.now = t
+            self.events_processed += 1
+            if self.events_processed > budget:
+                raise BudgetExceeded(f"the run needed more than max_events={budget} "
+                                     "events; pass a larger max_events= if that is expected")
+            handler(**arguments)
         if until is not None:
             self.now = until
         return self.trace(until)
@@ -217,39 +224,46 @@ class Simulation:
         """Act on what an endpoint returned: transmit, record, re-arm its timer."""
         now, name, recorder = self.now, ep.name, self.recorder
         for out in outputs:
-            if isinstance(out, Transmit):
-                self._transmit(ep, out)
-            elif isinstance(out, StateChanged):
-                self._on_state(ep, out)
-            elif isinstance(out, Delivered):
-                recorder.delivery(DeliveryRecord(now, name, out.data, ep.endpoint.incarnation,
-                                                 self.events_processed, self._arriving))
-                for handle in (ep, ep.parent):
-                    if handle is not None:
-                        handle.received_bytes += len(out.data)
-                        self._check_waiting(handle, source=ep)
-            elif isinstance(out, Notice):
-                recorder.notice(NoticeRecord(now, name, out.message, self.events_processed))
-            elif isinstance(out, TimerSet):
-                recorder.timer(name, out.name, now, "restarted", out.deadline)
-            elif isinstance(out, TimerCancelled):
-                recorder.timer(name, out.name, now, "cancelled", None)
-            elif isinstance(out, TimerFired):
-                recorder.timer(name, out.name, now, "fired", None)
+            kind = type(out)  # one lookup per output: this loop runs for every event
+            if kind is Transmit:
+                self._transmit(ep, out)  # type: ignore[arg-type]
+            elif kind is StateChanged:
+                self._on_state(ep, out)  # type: ignore[arg-type]
+            elif kind is TimerSet:
+                recorder.timer(name, out.name, now, "restarted", out.deadline)  # type: ignore
+            elif kind is TimerCancelled or kind is TimerFired:
+                outcome = "cancelled" if kind is TimerCancelled else "fired"
+                recorder.timer(name, out.name, now, outcome, None)  # type: ignore[union-attr]
+            elif kind is Delivered:
+                self._delivered(ep, out)  # type: ignore[arg-type]
+            elif kind is Notice:
+                recorder.notice(NoticeRecord(now, name, out.message,  # type: ignore[union-attr]
+                                             self.events_processed))
         deadline = ep.endpoint.timer_deadline
         if deadline is not None and (ep.wake_at is None or deadline < ep.wake_at):
             ep.wake_at = deadline  # a later deadline is picked up when this wake comes
             self._schedule(deadline, self._wake, ep=ep)
 
+    def _delivered(self, ep: SimEndpoint, out: Delivered) -> None:
+        self.recorder.delivery(DeliveryRecord(self.now, ep.name, out.data, ep.endpoint.incarnation,
+                                              self.events_processed, self._arriving))
+        ep.received_bytes += len(out.data)
+        self._check_waiting(ep)
+        if ep.parent is not None:  # a server's triggers see what its connections receive
+            ep.parent.received_bytes += len(out.data)
+            self._check_waiting(ep.parent, source=ep)
+
     def _on_state(self, ep: SimEndpoint, out: StateChanged) -> None:
         self.recorder.state(StateRecord(self.now, ep.name, out.old, out.new, out.cause, out.iss,
                                         out.irs, ep.endpoint.incarnation, self.events_processed))
-        for handle in (ep, ep.parent):  # a server's triggers see its connections' states
-            if handle is not None:
-                handle.entries[out.new] = handle.entries.get(out.new, 0) + 1
-                self._check_waiting(handle, out.new, source=ep)
-        if out.new is State.CLOSED and ep.parent is not None:
-            self._accepted = {key: s for key, s in self._accepted.items() if s is not ep}
+        ep.entries[out.new] = ep.entries.get(out.new, 0) + 1
+        self._check_waiting(ep, out.new)
+        if ep.parent is not None:  # a server's triggers see its connections' states
+            parent = ep.parent
+            parent.entries[out.new] = parent.entries.get(out.new, 0) + 1
+            self._check_waiting(parent, out.new, source=ep)
+            if out.new is State.CLOSED:
+                self._accepted = {key: s for key, s in self._accepted.items() if s is not ep}
         if out.new is State.CLOSED and ep.reopen:
             ep._do_listen(reopen=True, accept=False)  # at once: a SYN now finds LISTEN
 
@@ -289,8 +303,8 @@ class Simulation:
         connection of its own (``"B:1"``, ``"B:2"``, ...).
         """
         ep = self._by_port.get(segment.dst_port)  # type: ignore[arg-type]
-        if ep is None:
-            return None
+        if ep is None or not (ep.accepting or ep.connections):
+            return ep
         accepted = self._accepted.get((ep.endpoint.port, segment.src_port))  # type: ignore
         if accepted is not None:
             return accepted
@@ -310,7 +324,9 @@ class Simulation:
 
     def _transmit(self, ep: SimEndpoint, out: Transmit) -> None:
         segment = out.segment
-        target = self._receiver(segment)
+        target = self._by_port.get(segment.dst_port)  # type: ignore[arg-type]
+        if target is not None and (target.accepting or target.connections):
+            target = self._receiver(segment)
         if target is None:
             return  # addressed to no endpoint of this simulation
         verdict = self.link.decide(ep.name, segment)
