@@ -25,6 +25,14 @@ def wire(src: Endpoint, outputs: list, dst: Endpoint, now: float) -> list:
     return replies
 
 
+def connected(profile: profiles.Profile = profiles.RFC) -> tuple[Endpoint, Endpoint]:
+    """A (port 1, ISN 100) and B (port 2, ISN 300), ESTABLISHED over a zero-delay wire."""
+    a, b = make(1, 100, profile), make(2, 300, profile)
+    b.open_passive(0.0)
+    wire(a, wire(b, wire(a, a.open_active(2, 0.0), b, 0.0), a, 0.0), b, 0.0)
+    return a, b
+
+
 def test_open_active_sends_syn_and_asks_for_a_timer() -> None:
     a = make()
     out = a.open_active(2, now=0.0)
@@ -83,9 +91,7 @@ def test_after_shutdown_data_keeps_flowing_to_the_side_that_closed() -> None:
 
 
 def test_after_the_socket_close_data_draws_a_rst_and_the_peer_is_reset() -> None:
-    a, b = make(1, 100), make(2, 300)
-    b.open_passive(0.0)
-    wire(a, wire(b, wire(a, a.open_active(2, 0.0), b, 0.0), a, 0.0), b, 0.0)
+    a, b = connected()
     wire(b, wire(a, a.close(0.1), b, 0.1), a, 0.1)
     assert (a.state, b.state) == (State.FIN_WAIT_2, State.CLOSE_WAIT)
     data = b.send(b"still talking", 0.2)
@@ -128,9 +134,7 @@ def test_after_a_timeout_the_rest_of_the_window_is_resent_once_the_first_is_acke
 
 def test_two_ends_in_time_wait_do_not_ack_each_others_acks() -> None:
     """Found by the soak test: answering any ACK in TIME-WAIT made two ends ACK each other for ever."""
-    a, b = make(1, 100), make(2, 300)
-    b.open_passive(0.0)
-    wire(a, wire(b, wire(a, a.open_active(2, 0.0), b, 0.0), a, 0.0), b, 0.0)
+    a, b = connected()
     fin_a, fin_b = a.close(1.0), b.close(1.0)            # simultaneous close (Figure 13)
     acks = wire(a, fin_a, b, 1.0) + wire(b, fin_b, a, 1.0)
     for o in acks:
@@ -143,9 +147,7 @@ def test_two_ends_in_time_wait_do_not_ack_each_others_acks() -> None:
 
 def test_a_retransmitted_fin_in_time_wait_is_acked_and_restarts_the_timer_in_both_profiles() -> None:
     for profile in (profiles.RFC, profiles.LINUX):
-        a, b = make(1, 100, profile), make(2, 300, profile)
-        b.open_passive(0.0)
-        wire(a, wire(b, wire(a, a.open_active(2, 0.0), b, 0.0), a, 0.0), b, 0.0)
+        a, b = connected(profile)
         wire(b, wire(a, a.close(1.0), b, 1.0), a, 1.0)
         fin = next(o.segment for o in b.close(2.0) if isinstance(o, Transmit))
         a.receive(fin, 2.0)
@@ -156,9 +158,7 @@ def test_a_retransmitted_fin_in_time_wait_is_acked_and_restarts_the_timer_in_bot
 
 def test_linux_restarts_time_wait_on_any_ack_even_out_of_the_window() -> None:
     """Linux's tcp_timewait_state_process(): "if (paws_reject || th->ack)" reschedule."""
-    a, b = make(1, 100, profiles.LINUX), make(2, 300, profiles.LINUX)
-    b.open_passive(0.0)
-    wire(a, wire(b, wire(a, a.open_active(2, 0.0), b, 0.0), a, 0.0), b, 0.0)
+    a, b = connected(profiles.LINUX)
     wire(b, wire(a, a.close(1.0), b, 1.0), a, 1.0)
     wire(b, b.close(2.0), a, 2.0)
     stray = Segment(seq=5_000_000, ack=102, flags=Flags.FIN | Flags.ACK, src_port=2, dst_port=1)

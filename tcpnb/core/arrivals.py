@@ -187,9 +187,11 @@ def _first_check_sequence_number(tcb: Tcb, seg: Segment, now: float) -> bool:
     This is also what a simultaneous open meets (Figure 7): in SYN-RECEIVED the
     peer's SYN,ACK carries SEG.SEQ = IRS, below RCV.NXT, so it is not acceptable
     and draws <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>; that ACK, not the SYN,ACK,
-    completes the peer's handshake.  Figure 7 is a summary and leaves these two
-    ACKs out (RFC 793's Figure 8 showed one of them on its line 7); Linux sends
-    both (data/captures/simultaneous_open).
+    completes the peer's handshake.  Figure 7 is an illustration and leaves both
+    ACKs out: its line 7 is the delayed SYN,ACK of line 5, as RFC 1122
+    §4.2.2.10 corrected RFC 793's Figure 8, whose line 7 had shown such an ACK.
+    Linux sends both ACKs (data/captures/simultaneous_open), and since 6.11 lets
+    the SYN,ACK complete its own side at once (``synack_completes_simultaneous_open``).
     """
     if _acceptable(tcb, seg):
         return True

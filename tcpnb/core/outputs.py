@@ -8,15 +8,14 @@ list and acts on it.
 
 from __future__ import annotations
 
-import enum
 from dataclasses import dataclass
 from typing import Union
 
 from .segment import Segment
-from .states import Cause, State
+from .states import Cause, Label, State
 
 
-class Timer(str, enum.Enum):
+class Timer(Label):
     """The timers of one endpoint; each value is the name the views print."""
 
     #: Resend the oldest unacknowledged segment (RFC 9293 §3.8.1, RFC 6298).
@@ -27,12 +26,6 @@ class Timer(str, enum.Enum):
     DELAYED_ACK = "delayed-ack"
     #: The two-way variant (not TCP) reclaims an unconfirmed, idle connection.
     IDLE = "idle"
-
-    def __str__(self) -> str:
-        return self.value
-
-    def __format__(self, spec: str) -> str:
-        return format(self.value, spec)
 
 
 @dataclass(frozen=True, slots=True)

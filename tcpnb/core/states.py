@@ -5,9 +5,11 @@ Theory of operation
 A TCP endpoint is always in one of eleven states.  What moves it is a
 *trigger*: a call from its user (OPEN, SEND, CLOSE, ABORT), the arrival of a
 segment, or a timer.  This module holds the table ``(state, trigger) -> next
-state`` as plain data, and nothing else.  The endpoint (``endpoint.py``)
-works out, from RFC 9293's event-processing rules (§3.10), *which* trigger an
-event amounts to; the next state is then always looked up here.  The state
+state`` as plain data, and nothing else.  The endpoint (``endpoint.py``, and
+``arrivals.py`` for segments) works out, from RFC 9293's event-processing rules
+(§3.10), *which* trigger an event amounts to; the next state is then always
+looked up here.  A host's reboot (:class:`HostEvent`) is not a trigger: it
+deletes every TCB without a transition.  The state
 diagram the course draws is drawn from this same table, so the picture and
 the code cannot drift apart.
 
@@ -66,11 +68,21 @@ class State(enum.Enum):
         return self not in (State.CLOSED, State.LISTEN, State.SYN_SENT, State.SYN_RECEIVED)
 
 
-class Trigger(str, enum.Enum):
-    """What moves an endpoint from one state to the next; values are Figure 5's labels.
+class Label(str, enum.Enum):
+    """An enum whose members are words to print: ``str()`` and f-strings give the value.
 
-    A ``str`` enum, so a trigger equals its label: ``Trigger.RCV_RST == "rcv RST"``.
+    A ``str`` enum, so a member equals its words: ``Trigger.RCV_RST == "rcv RST"``.
     """
+
+    def __str__(self) -> str:
+        return str(self.value)
+
+    def __format__(self, spec: str) -> str:
+        return format(str(self.value), spec)
+
+
+class Trigger(Label):
+    """What moves an endpoint from one state to the next; values are Figure 5's labels."""
 
     PASSIVE_OPEN = "passive OPEN"
     ACTIVE_OPEN = "active OPEN"
@@ -96,24 +108,12 @@ class Trigger(str, enum.Enum):
     #: RFC 5961's checks: RFC 793's rule (RFC 9293 §3.10.7.4, fourth step) resets it.
     RCV_SYN_IN_WINDOW = "rcv SYN in window"
 
-    def __str__(self) -> str:
-        return self.value
 
-    def __format__(self, spec: str) -> str:
-        return format(self.value, spec)
-
-
-class HostEvent(str, enum.Enum):
+class HostEvent(Label):
     """What happens to a host rather than to a connection: not a row of the state table."""
 
     #: The host reboots: every TCB is lost and nothing is sent (RFC 9293 §3.5.1).
     REBOOT = "reboot (all state lost)"
-
-    def __str__(self) -> str:
-        return self.value
-
-    def __format__(self, spec: str) -> str:
-        return format(self.value, spec)
 
 
 #: Why an endpoint changed state: a trigger of the table, or something that happened to its host.

@@ -147,7 +147,7 @@ def summary(trace: Trace) -> str:
         resets = [r for r in trace.state_changes if r.endpoint == name and r.cause == "rcv RST"
                   and r.new is State.CLOSED]
         if errors:
-            parts.append(f"{name}: {errors[-1].removeprefix('error: ')}")
+            parts.append(f"{name}: {errors[0].removeprefix('error: ')}")  # the cause, not its echoes
         elif resets:  # RFC 9293 tells no user about a RST in CLOSING, LAST-ACK or TIME-WAIT
             parts.append(f"{name}: reset in {resets[-1].old}")
     ends = ", ".join(f"{n} ends in {trace.final_state(n)}" for n in names)

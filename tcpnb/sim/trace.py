@@ -16,7 +16,7 @@ from ..core import validate
 from ..core.errors import UsageError
 from ..core.outputs import Timer
 from ..core.segment import Segment
-from ..core.states import HostEvent, State, Trigger
+from ..core.states import HostEvent, Label, State, Trigger
 
 
 class Fate(enum.Enum):
@@ -58,14 +58,11 @@ class Transmission:
         return f"{self.sent_at:.3f} {self.src}->{self.dst} {self.segment} ({self.origin.value}, {end})"
 
 
-class Observation(str, enum.Enum):
+class Observation(Label):
     """A state change that was seen, not simulated: what ``ss`` showed of a real socket."""
 
     SEEN_BY_SS = "seen by ss"
     GONE_FROM_SS = "gone from ss"
-
-    def __str__(self) -> str:
-        return self.value
 
 
 #: Why a recorded state changed: a trigger of the table, a host event, or an observation.
