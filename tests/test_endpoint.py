@@ -164,3 +164,18 @@ def test_linux_restarts_time_wait_on_any_ack_even_out_of_the_window() -> None:
     stray = Segment(seq=5_000_000, ack=102, flags=Flags.FIN | Flags.ACK, src_port=2, dst_port=1)
     assert sent(a.receive(stray, 10.0)) == ["<SEQ=102><ACK=302><CTL=ACK>"]
     assert a.timer_deadline == 10.0 + 60.0
+
+
+def test_challenge_acks_are_throttled_and_plain_unacceptable_acks_are_not() -> None:
+    """RFC 5961 §7 limits challenge ACKs; RFC 9293's first-check ACKs are all sent."""
+    a, b = connected()
+    rst = Segment(seq=350, flags=Flags.RST, src_port=1, dst_port=2)  # in window, not RCV.NXT
+    assert sent(b.receive(rst, 1.0)) == ["<SEQ=301><ACK=101><CTL=ACK>"]  # challenge ACK
+    assert sent(b.receive(rst, 1.2)) == []                                # within 0.5 s
+    assert sent(b.receive(rst, 1.6)) == ["<SEQ=301><ACK=101><CTL=ACK>"]
+    assert b.state is State.ESTABLISHED
+    old = Segment(seq=60, ack=301, flags=Flags.ACK, src_port=1, dst_port=2)  # outside the window
+    assert [sent(b.receive(old, t)) for t in (2.0, 2.1)] == [["<SEQ=301><ACK=101><CTL=ACK>"]] * 2
+    linux_a, linux_b = connected(profiles.LINUX)  # Linux limits both kinds, with one clock
+    assert [sent(linux_b.receive(old, t)) for t in (2.0, 2.1)] == [
+        ["<SEQ=301><ACK=101><CTL=ACK>"], []]
