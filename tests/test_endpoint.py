@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from tcpnb import Flags, Segment, State, profiles
 from tcpnb.core.endpoint import Endpoint
-from tcpnb.core.isn import FixedISN
+from tcpnb.core.isn import FixedISN, IncrementingISN
 from tcpnb.core.outputs import Delivered, Notice, StateChanged, TimerSet, Transmit
 
 
@@ -166,8 +166,9 @@ def test_linux_restarts_time_wait_on_any_ack_even_out_of_the_window() -> None:
     assert a.timer_deadline == 10.0 + 60.0
 
 
-def test_challenge_acks_are_throttled_and_plain_unacceptable_acks_are_not() -> None:
-    """RFC 5961 §7 limits challenge ACKs; RFC 9293's first-check ACKs are all sent."""
+def test_challenge_acks_and_acks_to_bare_acks_are_throttled_acks_to_data_are_not() -> None:
+    """RFC 5961 §7 limits challenge ACKs; an ACK that answers a bare ACK is limited too (an
+    ACK loop needs those); a segment with data always gets its ACK."""
     a, b = connected()
     rst = Segment(seq=350, flags=Flags.RST, src_port=1, dst_port=2)  # in window, not RCV.NXT
     assert sent(b.receive(rst, 1.0)) == ["<SEQ=301><ACK=101><CTL=ACK>"]  # challenge ACK
@@ -175,7 +176,27 @@ def test_challenge_acks_are_throttled_and_plain_unacceptable_acks_are_not() -> N
     assert sent(b.receive(rst, 1.6)) == ["<SEQ=301><ACK=101><CTL=ACK>"]
     assert b.state is State.ESTABLISHED
     old = Segment(seq=60, ack=301, flags=Flags.ACK, src_port=1, dst_port=2)  # outside the window
-    assert [sent(b.receive(old, t)) for t in (2.0, 2.1)] == [["<SEQ=301><ACK=101><CTL=ACK>"]] * 2
-    linux_a, linux_b = connected(profiles.LINUX)  # Linux limits both kinds, with one clock
-    assert [sent(linux_b.receive(old, t)) for t in (2.0, 2.1)] == [
-        ["<SEQ=301><ACK=101><CTL=ACK>"], []]
+    assert [sent(b.receive(old, t)) for t in (2.5, 2.6)] == [["<SEQ=301><ACK=101><CTL=ACK>"], []]
+    old_data = Segment(seq=60, ack=301, flags=Flags.ACK, data=b"x" * 10, src_port=1, dst_port=2)
+    assert [sent(b.receive(old_data, t)) for t in (3.0, 3.1)] == [
+        ["<SEQ=301><ACK=101><CTL=ACK>"]] * 2
+
+
+def test_two_ends_that_disagree_would_ack_each_others_acks_for_ever_without_a_limit() -> None:
+    """Found by the soak test (seed 40048): A still has its old connection, B a new one made
+    by an old SYN.  Each finds the other's ACK outside its window and answers with an ACK."""
+    for interval, expected in ((0.5, "dies out"), (0.0, "storm")):
+        profile = profiles.RFC.replace(invalid_ack_interval=interval)
+        a = make(1, 100, profile)
+        b = Endpoint(2, profile, IncrementingISN(300, step=1_000_000))  # the clock moved on
+        b.open_passive(0.0)
+        wire(a, wire(b, wire(a, a.open_active(2, 0.0), b, 0.0), a, 0.0), b, 0.0)
+        b.crash(1.0)
+        b.open_passive(1.0)
+        out = wire(a, [Transmit(Segment(seq=5000, flags=Flags.SYN, src_port=1, dst_port=2))],
+                   b, 1.0)  # an old SYN: B, in LISTEN again, answers it with a SYN,ACK
+        rounds = 0
+        while sent(out) and rounds < 100:
+            out = wire(a, wire(b, out, a, 1.0), b, 1.0)
+            rounds += 1
+        assert (rounds < 100) == (expected == "dies out"), (interval, rounds)
