@@ -132,7 +132,7 @@ def _otherwise(tcb: Tcb, seg: Segment, now: float) -> None:
 def _answered_before_the_checks(tcb: Tcb, seg: Segment, now: float) -> bool:
     """Arrivals that are answered before the general checks; True if handled here."""
     flags, state = seg.flags, tcb.state
-    if state is S.ESTABLISHED and tcb.handshake is Handshake.THREE_WAY or Flags.RST in flags:
+    if (state is S.ESTABLISHED and tcb.handshake is Handshake.THREE_WAY) or Flags.RST in flags:
         return False  # the usual case first: nothing here applies
     if state is S.TIME_WAIT:
         if tcb.profile.time_wait_restart_on_ack and Flags.ACK in flags:
