@@ -235,7 +235,9 @@ def _isn_cases() -> list[Case]:
 KEYWORDS: dict[str, list[object]] = {
     "times": WHOLES + [1001], "data": WHOLES[:1] + ["x", 1.5, -1, 10**12],
     "handshake": ["four-way", None, 2], "old_seq": SEQS, "accept": FLAGS,
-    "close_after": TIMES, "peer_close_after": TIMES, "chunks": WHOLES, "chunk_size": WHOLES + [0],
+    "close_after": TIMES, "peer_close_after": TIMES[1:],  # None: close()'s default
+    "first": ["C", None, 1, ["A"]], "lose": ["everything", None, 3],
+    "chunks": WHOLES, "chunk_size": WHOLES + [0],
     "gap": TIMES, "request": WHOLES + [0, 10**12], "reply": WHOLES + [0, 10**12],
     "old_lag": TIMES, "isn": ["random", None, 3], "time_wait": TIMES[1:],
 }

@@ -33,9 +33,9 @@ from .outputs import Notice, Output, StateChanged, Timer, TimerFired, Transmit
 from .profiles import Profile
 from .segment import Flags, Segment
 from .states import HostEvent, State, Trigger
-from .tcb import Handshake, HandshakeName, Tcb
+from .tcb import Handshake, Tcb
 
-__all__ = ["Endpoint", "Handshake", "HandshakeName"]
+__all__ = ["Endpoint", "Handshake"]
 
 S = State
 #: States in which CLOSE has already been called or the FIN has come and gone.

@@ -13,14 +13,12 @@ connection (each *incarnation*).  The three sources let the course compare:
 from __future__ import annotations
 
 import random
-from typing import Literal, Protocol
+from typing import Protocol
 
 from . import validate
 from .errors import UsageError
+from .options import IsnKind
 from .segment import SEQ_SPACE
-
-#: The two kinds of ISN source :func:`figure_pair` makes.
-IsnKind = Literal["fixed", "clock"]
 
 
 class IsnSource(Protocol):

@@ -16,13 +16,11 @@ Every field can be overridden for one simulation: ``Simulation(msl=5.0)``.
 from __future__ import annotations
 
 from dataclasses import dataclass, fields, replace
-from typing import Any, Literal
+from typing import Any
 
 from . import validate
 from .errors import UsageError
-
-#: The names :func:`get` accepts (any case).
-ProfileName = Literal["rfc", "linux"]
+from .options import ProfileName
 
 
 @dataclass(frozen=True, slots=True)

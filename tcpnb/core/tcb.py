@@ -14,7 +14,6 @@ Nothing is sent or scheduled here.  Each action appends an output record
 from __future__ import annotations
 
 import enum
-from typing import Literal
 
 from .isn import IsnSource
 from .outputs import (
@@ -42,9 +41,6 @@ class Handshake(enum.Enum):
     #: NOT TCP: the passive side is open on the SYN; nothing confirms its ISN.
     TWO_WAY = "two-way"
 
-
-#: The names a :class:`Handshake` may be given by.
-HandshakeName = Literal["three-way", "two-way"]
 
 #: States in which queued data (and then the FIN) may be sent (§3.10.2, §3.10.4).
 _SENDING = (S.ESTABLISHED, S.CLOSE_WAIT, S.FIN_WAIT_1, S.CLOSING, S.LAST_ACK)

@@ -26,7 +26,8 @@ from typing import Any, Callable
 
 from ..core import profiles as _profiles
 from ..core import validate
-from ..core.endpoint import Endpoint, Handshake, HandshakeName
+from ..core.endpoint import Endpoint, Handshake
+from ..core.options import HandshakeName, ProfileName
 from ..core.errors import BudgetExceeded, UsageError
 from ..core.isn import IsnSource, as_source
 from ..core.outputs import (
@@ -69,7 +70,7 @@ class Simulation:
     """
 
     def __init__(self, delay: float = 0.1, jitter: float = 0.0, loss: float = 0.0, seed: int = 0,
-                 profile: _profiles.Profile | _profiles.ProfileName = "rfc",
+                 profile: _profiles.Profile | ProfileName = "rfc",
                  duplicate: float = 0.0, duplicate_lag: float | None = None,
                  max_events: int = 100_000, **overrides: Any) -> None:
         self.profile = _profiles.get(profile).replace(**overrides)
