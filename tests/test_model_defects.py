@@ -12,34 +12,14 @@ import pytest
 
 from tcpnb import Flags, Segment, Simulation, State, UsageError, analysis, profiles, scenarios
 from tcpnb.core.endpoint import Endpoint
-from tcpnb.core.isn import FixedISN
-from tcpnb.core.outputs import Transmit
 from tcpnb.sim.triggers import OnReceived, OnState, on_state
 
-
-def _endpoint(port: int, isn: int, profile: profiles.Profile = profiles.RFC) -> Endpoint:
-    return Endpoint(port, profile, FixedISN(isn))
+from .test_endpoint import connected, make, sent, wire
 
 
-def _sent(outputs: list) -> list[str]:
-    return [str(o.segment) for o in outputs if isinstance(o, Transmit)]
-
-
-def _wire(outputs: list, dst: Endpoint, now: float = 0.0) -> list:
-    replies: list = []
-    for o in outputs:
-        if isinstance(o, Transmit):
-            replies += dst.receive(o.segment, now)
-    return replies
-
-
-def _established(profile: profiles.Profile = profiles.RFC) -> tuple[Endpoint, Endpoint]:
-    """A (port 1, ISN 100) and B (port 2, ISN 300), connected over a zero-delay wire."""
-    a, b = _endpoint(1, 100, profile), _endpoint(2, 300, profile)
-    b.open_passive(0.0)
-    _wire(_wire(_wire(a.open_active(2, 0.0), b), a), b)
-    assert a.state is b.state is State.ESTABLISHED
-    return a, b
+def deliver(outputs: list, dst: Endpoint, now: float = 0.0) -> list:
+    """Every segment in ``outputs`` arrives at ``dst`` at once; what ``dst`` answers."""
+    return wire(dst, outputs, dst, now)
 
 
 # 1. Data queued when both sides close: A entered CLOSING with data still queued,
@@ -80,49 +60,49 @@ def test_fin_acknowledged_by_an_out_of_order_fin_moves_fin_wait_1_to_fin_wait_2(
 
 # 3. Any FIN in TIME-WAIT restarted the 2 MSL timer, even one far outside the window.
 def test_out_of_window_fin_in_time_wait_is_acked_without_restarting_the_timer() -> None:
-    a, b = _established()
-    _wire(_wire(a.close(1.0), b, 1.0), a, 1.0)
-    _wire(b.close(2.0), a, 2.0)
+    a, b = connected()
+    deliver(deliver(a.close(1.0), b, 1.0), a, 1.0)
+    deliver(b.close(2.0), a, 2.0)
     assert a.state is State.TIME_WAIT and a.timer_deadline == 2.0 + 240.0
     stray = Segment(seq=5_000_000, ack=102, flags=Flags.FIN | Flags.ACK, src_port=2, dst_port=1)
     out = a.receive(stray, 10.0)
-    assert _sent(out) == ["<SEQ=102><ACK=302><CTL=ACK>"]  # first check: ACK and drop
+    assert sent(out) == ["<SEQ=102><ACK=302><CTL=ACK>"]  # first check: ACK and drop
     assert a.timer_deadline == 2.0 + 240.0 and a.state is State.TIME_WAIT
 
 
 # 4. Simultaneous open: in SYN-RECEIVED a SYN,ACK whose SEQ is below RCV.NXT was
 #    accepted without the ACK that §3.10.7.4's first check sends (Linux sends it too).
 def test_simultaneous_open_answers_the_peers_old_syn_ack_with_an_ack() -> None:
-    a, b = _endpoint(1, 100), _endpoint(2, 300)
+    a, b = make(1, 100), make(2, 300)
     syn_a, syn_b = a.open_active(2, 0.0), b.open_active(1, 0.0)
-    synack_a = _wire(syn_b, a)   # A: SYN-SENT -> SYN-RECEIVED
-    synack_b = _wire(syn_a, b)   # B: the same
-    assert _sent(synack_a) == ["<SEQ=100><ACK=301><CTL=SYN,ACK>"]
-    ack_from_a = _wire(synack_b, a)  # SEG.SEQ=300 < RCV.NXT=301: not acceptable
-    assert _sent(ack_from_a) == ["<SEQ=101><ACK=301><CTL=ACK>"] and a.state is State.SYN_RECEIVED
-    _wire(_wire(synack_a, b), a)     # B answers A's SYN,ACK the same way; A gets B's ACK
-    _wire(ack_from_a, b)
+    synack_a = deliver(syn_b, a)   # A: SYN-SENT -> SYN-RECEIVED
+    synack_b = deliver(syn_a, b)   # B: the same
+    assert sent(synack_a) == ["<SEQ=100><ACK=301><CTL=SYN,ACK>"]
+    ack_from_a = deliver(synack_b, a)  # SEG.SEQ=300 < RCV.NXT=301: not acceptable
+    assert sent(ack_from_a) == ["<SEQ=101><ACK=301><CTL=ACK>"] and a.state is State.SYN_RECEIVED
+    deliver(deliver(synack_a, b), a)     # B answers A's SYN,ACK the same way; A gets B's ACK
+    deliver(ack_from_a, b)
     assert a.state is b.state is State.ESTABLISHED
 
 
 # 5. Every ACK to an unacceptable segment was rate-limited; RFC 5961 §7 limits only
 #    challenge ACKs, and RFC 5961's checks are optional in RFC 9293 (a profile setting).
 def test_rfc_profile_acks_every_unacceptable_segment() -> None:
-    a, b = _established()
+    a, b = connected()
     old = Segment(seq=50, ack=101, flags=Flags.ACK, data=b"x" * 10, src_port=1, dst_port=2)
-    assert _sent(b.receive(old, 1.0)) == ["<SEQ=301><ACK=101><CTL=ACK>"]
-    assert _sent(b.receive(old, 1.1)) == ["<SEQ=301><ACK=101><CTL=ACK>"]  # not throttled
+    assert sent(b.receive(old, 1.0)) == ["<SEQ=301><ACK=101><CTL=ACK>"]
+    assert sent(b.receive(old, 1.1)) == ["<SEQ=301><ACK=101><CTL=ACK>"]  # not throttled
 
 
 def test_rfc5961_checks_are_a_profile_setting() -> None:
     assert profiles.LINUX.rfc5961 and profiles.RFC.rfc5961
     without = profiles.RFC.replace(rfc5961=False)
-    a, b = _established(without)  # RFC 793's rules: an in-window RST resets at once
+    a, b = connected(without)  # RFC 793's rules: an in-window RST resets at once
     out = b.receive(Segment(seq=150, flags=Flags.RST, src_port=1, dst_port=2), 1.0)
-    assert b.state is State.CLOSED and not _sent(out)
-    a, b = _established(without)  # and an in-window SYN is answered with a RST
+    assert b.state is State.CLOSED and not sent(out)
+    a, b = connected(without)  # and an in-window SYN is answered with a RST
     out = b.receive(Segment(seq=101, flags=Flags.SYN, src_port=1, dst_port=2), 1.0)
-    assert _sent(out) == ["<SEQ=301><CTL=RST>"] and b.state is State.CLOSED
+    assert sent(out) == ["<SEQ=301><CTL=RST>"] and b.state is State.CLOSED
 
 
 # 6. Analysis and trace answers that were wrong.
@@ -165,13 +145,13 @@ def test_calls_in_the_past_are_refused() -> None:
         sim.inject(Segment(seq=1, flags=Flags.SYN), src="A", dst="B", at=1.0)
 
 
-@pytest.mark.parametrize("make", [
+@pytest.mark.parametrize("build", [
     lambda: OnState(State.ESTABLISHED, delay=-5), lambda: OnState(State.ESTABLISHED, delay=math.nan),
     lambda: OnState("ESTABLISHED"), lambda: OnState(State.ESTABLISHED, nth=0),
     lambda: OnReceived(0), lambda: OnReceived(10, delay=-1)])
-def test_triggers_refuse_what_would_never_fire_or_fire_in_the_past(make: object) -> None:
+def test_triggers_refuse_what_would_never_fire_or_fire_in_the_past(build: object) -> None:
     with pytest.raises(UsageError):
-        make()  # type: ignore[operator]
+        build()  # type: ignore[operator]
 
 
 # 9. Stepping was quadratic: every run(until=) rebuilt every record of the trace.
