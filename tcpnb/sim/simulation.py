@@ -356,7 +356,9 @@ class Simulation:
         self._arrive(segment=segment, index=index)
 
     def _arrive(self, segment: Segment, index: int) -> None:
-        ep = self._receiver(segment, create=True)
+        ep = self._by_port.get(segment.dst_port)  # type: ignore[arg-type]
+        if ep is not None and (ep.accepting or ep.connections):
+            ep = self._receiver(segment, create=True)
         if ep is None:
             return
         self.recorder.arrival(index, ep.name, self.events_processed, self.now)
