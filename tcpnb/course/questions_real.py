@@ -4,7 +4,7 @@ Each function returns a fresh :class:`~tcpnb.course.quiz.Question` or
 :class:`~tcpnb.course.quiz.NumberQuestion`; every wrong option answers the
 misconception behind it (``M7``-``M9`` of the team's ``misconceptions.md``)
 and names the source that settles it.  The numbers come from the captures in
-``data/captures``.
+``tcpnb/real/captures``.
 """
 
 from __future__ import annotations

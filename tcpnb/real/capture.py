@@ -1,7 +1,7 @@
 """Read a packet capture (pcap or pcapng) of one TCP connection into a :class:`~tcpnb.sim.trace.Trace`.
 
     from tcpnb import capture
-    trace = capture.load("data/captures/normal_close.pcap")
+    trace = capture.load("mine.pcap")                 # or real.captures_dir() / "syn_lost.pcap"
     print(tcpnb.text_ladder(trace))                   # the same views as for a simulation
     capture.connections("mine.pcapng")       # what a file holds, when it holds several
 
