@@ -3,7 +3,8 @@
     python tools/build.py html                 # build/html/: every notebook executed + index.html
     python tools/build.py html --instructor    # the same with the solutions shown
     python tools/build.py slides               # build/slides/: one reveal.js deck per notebook
-    python tools/build.py all                  # both, executing each notebook once
+    python tools/build.py lite                 # build/lite/: the live course in the browser (lite.py)
+    python tools/build.py all                  # all three, executing each notebook once
 
 Options: ``--out DIR`` (default ``build/``), ``--notebooks DIR`` (default ``notebooks/``).
 
@@ -30,6 +31,7 @@ from nbconvert import HTMLExporter, SlidesExporter
 
 TOOLS = Path(__file__).resolve().parent
 sys.path.insert(0, str(TOOLS))
+import lite  # noqa: E402
 import static_edition  # noqa: E402
 import sync_notebooks as sync  # noqa: E402
 
@@ -179,7 +181,7 @@ def build_slides(books: list[Book], out: Path, reveal_prefix: str = "") -> Repor
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
-    parser.add_argument("what", choices=["html", "slides", "all"])
+    parser.add_argument("what", choices=["html", "slides", "lite", "all"])
     parser.add_argument("--out", type=Path, default=TOOLS.parent / "build")
     parser.add_argument("--notebooks", type=Path, default=TOOLS.parent / "notebooks")
     parser.add_argument("--instructor", action="store_true", help="html: show the solutions")
@@ -188,6 +190,13 @@ def main(argv: list[str] | None = None) -> int:
     paths = sync.course(args.notebooks)
     if not paths:
         parser.error(f"no course notebooks (NN_name.ipynb) in {args.notebooks}")
+    if args.what in ("lite", "all"):
+        site = lite.build_lite(args.notebooks, args.out / "lite")
+        print(f"lite: {len(site.notebooks)} notebooks, {len(site.packages)} wheels, Pyodide "
+              f"{site.pyodide}, {site.bytes() / 1e6:.1f} MB in {site.folder} ({site.seconds:.0f} s); "
+              f"serve it with: python -m http.server -d {site.folder}")
+        if args.what == "lite":
+            return 0
     books = []
     for path in paths:
         books.append(execute(path))
