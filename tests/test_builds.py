@@ -1,9 +1,10 @@
-"""The offline HTML edition and the lecture slides build, and the edition reads offline.
+"""The offline HTML edition and the lecture slides build, and both read offline.
 
 Builds the course (notebooks/NN_*.ipynb; the fixture course while there is none) into a temp
 dir with tools/build.py, then opens every page in headless Chromium with every request that is
-not a local file refused, and checks that each plotly figure drew and that solutions are folded.
-Screenshots go to test-artifacts/html/.  Without Chromium the browser part fails in CI and
+not a local file refused, and checks that each plotly figure drew and that solutions are folded;
+and opens every deck the same way, moves through it with the arrow keys and checks that its
+figures drew.  Screenshots go to test-artifacts/html/ and test-artifacts/slides/.  Without Chromium the browser part fails in CI and
 skips elsewhere (see test_browser.py); the build itself always runs.
 """
 
@@ -158,3 +159,55 @@ def test_slides_and_pages_keep_the_notebook_titles(built: dict[str, Any]) -> Non
         assert book.title == sync.title(nb, book.path.stem)
         page = (built["out"] / "html" / book.path.with_suffix(".html").name).read_text()
         assert f"<title>{book.title}" in page.replace("&#39;", "'")
+
+
+SLIDES_ARTIFACTS = ROOT / "test-artifacts" / "slides"
+
+
+def test_the_slides_load_nothing_from_the_network(built: dict[str, Any]) -> None:
+    slides = built["out"] / "slides"
+    assert (slides / "reveal.js" / "dist" / "reveal.js").is_file()
+    for deck in _pages(slides):
+        text = deck.read_text()
+        assert not re.search(r'<script[^>]+src="(https?:)?//', text), deck.name
+        assert not re.search(r'<link[^>]+href="(https?:)?//', text), deck.name
+        assert not re.search(r"import [^;]* from ['\"](https?:)?//", text), deck.name
+
+
+def test_the_slides_work_offline_in_chromium(built: dict[str, Any]) -> None:
+    """Arrow keys move from slide to slide (not one long page) and every figure draws."""
+    _require_browser()
+    from playwright.sync_api import sync_playwright
+
+    SLIDES_ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    refused: list[str] = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1280, "height": 800})
+        page.route("**/*", lambda route: route.continue_() if route.request.url.startswith("file:")
+                   else (refused.append(route.request.url), route.abort()))
+        try:
+            for deck in _pages(built["out"] / "slides"):
+                page.goto(deck.as_uri())
+                page.wait_for_function("() => window.Reveal && Reveal.isReady()", timeout=20_000)
+                total = page.evaluate("() => Reveal.getTotalSlides()")
+                assert total > 1, f"{deck.name}: {total} slide"
+                start = page.evaluate("() => Reveal.getState().indexh")
+                page.keyboard.press("ArrowRight")
+                page.wait_for_function(f"() => Reveal.getState().indexh === {start + 1}",
+                                       timeout=5_000)
+                page.keyboard.press("ArrowLeft")
+                page.wait_for_function(f"() => Reveal.getState().indexh === {start}", timeout=5_000)
+                plots = page.locator(".tcpnb-plot").count()
+                page.wait_for_function(
+                    "n => document.querySelectorAll('.tcpnb-plot .main-svg').length >= n", arg=plots)
+                if plots:  # go to the first figure's slide: it is drawn and visible there
+                    page.evaluate("""() => { const s = document.querySelector('.tcpnb-plot')
+                        .closest('section'); const i = Reveal.getIndices(s); Reveal.slide(i.h, i.v); }""")
+                    page.wait_for_timeout(800)  # the slide transition
+                    box = page.locator(".tcpnb-plot").first.bounding_box()
+                    assert box and box["width"] > 300 and box["height"] > 200, (deck.name, box)
+                page.screenshot(path=str(SLIDES_ARTIFACTS / f"{deck.stem}.png"))
+        finally:
+            browser.close()
+    assert not refused, f"the slides asked the network for {refused}"

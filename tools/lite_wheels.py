@@ -76,14 +76,19 @@ def _run(command: list[str], cwd: Path | None = None) -> str:
     return done.stdout
 
 
-def fetch_pyodide(version: str, into: Path, work: Path) -> dict[str, object]:
-    """Pyodide's core files from npm into ``into``; returns its own lock file (for its ``info``)."""
+def npm_pack(spec: str, work: Path) -> Path:
+    """The tarball of the npm package ``spec`` (e.g. ``pyodide@314.0.6``), fetched into ``work``."""
     npm = shutil.which("npm")
     if npm is None:
-        raise SystemExit("lite: npm is needed to fetch Pyodide from the npm registry "
+        raise SystemExit(f"build: npm is needed to fetch {spec} from the npm registry "
                          "(Debian: apt-get install npm)")
-    tarball = work / _run([npm, "pack", "--silent", f"pyodide@{version}",
-                           "--pack-destination", str(work)], cwd=work).strip().splitlines()[-1]
+    name = _run([npm, "pack", "--silent", spec, "--pack-destination", str(work)], cwd=work)
+    return work / name.strip().splitlines()[-1]
+
+
+def fetch_pyodide(version: str, into: Path, work: Path) -> dict[str, object]:
+    """Pyodide's core files from npm into ``into``; returns its own lock file (for its ``info``)."""
+    tarball = npm_pack(f"pyodide@{version}", work)
     into.mkdir(parents=True)
     with tarfile.open(tarball) as archive:
         for name in PYODIDE_CORE:
