@@ -11,7 +11,9 @@ skips elsewhere (see test_browser.py); the build itself always runs.
 from __future__ import annotations
 
 import importlib.util
+import json
 import re
+import shutil
 import sys
 import time
 from pathlib import Path
@@ -211,3 +213,58 @@ def test_the_slides_work_offline_in_chromium(built: dict[str, Any]) -> None:
         finally:
             browser.close()
     assert not refused, f"the slides asked the network for {refused}"
+
+
+# ------------------------------------------------- a learner's saved run, and the committed course
+RESTORE = ("`.venv/bin/python tools/sync_notebooks.py` clears them and keeps your edits "
+           "(`git checkout notebooks/` restores the course as published)")
+
+
+def _run_traces(nb: dict[str, Any]) -> list[str]:
+    """What a saved run leaves in a notebook: outputs, execution counts, widget state."""
+    found = [f"cell {i}: {what}" for i, cell in enumerate(nb["cells"])
+             for what, there in [("outputs", cell.get("outputs")),
+                                 ("execution count", cell.get("execution_count")),
+                                 ("run times", cell["metadata"].get("execution"))] if there]
+    return found + (["widget state"] if "widgets" in nb["metadata"] else [])
+
+
+def test_the_notebooks_hold_no_outputs() -> None:
+    """The course is committed output-free; after a run that JupyterLab saved, say how to clear it."""
+    for path in sync.course(ROOT / "notebooks"):
+        found = _run_traces(json.loads(path.read_text(encoding="utf-8")))
+        if found:
+            pytest.fail(f"notebooks/{path.name} holds a saved run ({', '.join(found[:3])}, ...): "
+                        + RESTORE, pytrace=False)
+
+
+def test_sync_clears_a_saved_run_and_keeps_the_learners_edits(tmp_path: Path) -> None:
+    folder = tmp_path / "notebooks"
+    shutil.copytree(ROOT / "notebooks", folder)
+    path = folder / "01_three_way_open.ipynb"
+    committed = path.read_text(encoding="utf-8")
+    nb = json.loads(committed)
+    # What JupyterLab saves after Run All: outputs, counts, run times, widget state, the kernel's
+    # language_info; and a cell the learner added.
+    for count, cell in enumerate((c for c in nb["cells"] if c["cell_type"] == "code"), 1):
+        cell["execution_count"] = count
+        cell["outputs"] = [{"output_type": "stream", "name": "stdout", "text": ["ran\n"]}]
+        cell["metadata"]["execution"] = {"shell.execute_reply": "2026-12-01T10:00:00Z"}
+        cell["metadata"]["scrolled"] = True
+    nb["metadata"]["widgets"] = {"application/vnd.jupyter.widget-state+json": {"state": {}}}
+    nb["metadata"]["language_info"] = {"name": "python", "version": "3.11.7",
+                                       "pygments_lexer": "ipython3"}
+    mine = {"cell_type": "code", "id": "learner-1", "metadata": {}, "execution_count": 99,
+            "outputs": [], "source": ["my_try = 1 + 1"]}
+    nb["cells"].insert(5, mine)
+    path.write_text(json.dumps(nb, indent=1), encoding="utf-8")
+    assert _run_traces(json.loads(path.read_text()))
+    assert sync.sync_all(folder, check=True) == [path]
+
+    assert sync.main(["--notebooks", str(folder)]) == 0
+    cleared = json.loads(path.read_text(encoding="utf-8"))
+    assert _run_traces(cleared) == []
+    assert ["".join(c["source"]) for c in cleared["cells"]].count("my_try = 1 + 1") == 1  # kept
+    cleared["cells"] = [c for c in cleared["cells"] if c.get("id") != "learner-1"]
+    assert cleared == json.loads(committed)  # and nothing else differs from the committed course
+    assert sync.sync_all(folder, check=True) == []

@@ -11,7 +11,9 @@ writes, replacing what an earlier run wrote (cells with ``metadata.tcpnb.generat
 * the setup cell, just before the author's first code cell (so it is the first code cell);
 * slide metadata: generated cells and solution cells are skipped in slides; solution cells
   are collapsed for learners; cells without a ``slideshow.slide_type`` get one from their
-  heading level.
+  heading level;
+* no outputs: a run saved by JupyterLab (outputs, execution counts, widget state) is cleared,
+  and every other edit kept.  The course is committed output-free.
 
 Links come from ``[project.urls] Repository`` in pyproject.toml.  Running it twice changes
 nothing.  Never edit a generated cell by hand: change this file and run it again.
@@ -32,6 +34,8 @@ sys.path.insert(0, str(ROOT))
 from tcpnb.widgets.colab import setup_cell_source  # noqa: E402
 
 BRANCH = "main"
+#: Cell metadata that a run or a view writes: run times, output folded or scrolled.
+RUN_METADATA = ("execution", "collapsed", "scrolled")
 SOLUTION_TAGS = {"solution", "exercise-solution"}
 COLAB_BADGE = "https://colab.research.google.com/assets/colab-badge.svg"
 BINDER_BADGE = "https://mybinder.org/badge_logo.svg"
@@ -121,6 +125,12 @@ def sync(nb: nbformat.NotebookNode, path: str, repo: str,
     cells = [c for c in nb.cells if not _generated(c)]
     for cell in cells:
         slide_metadata(cell)
+        if cell.cell_type == "code":
+            cell.outputs, cell.execution_count = [], None
+        for key in RUN_METADATA:
+            cell.metadata.pop(key, None)
+    nb.metadata.pop("widgets", None)
+    nb.metadata["language_info"] = {"name": "python"}  # what a kernel adds (version, lexer...)
     first_code = next((i for i, c in enumerate(cells) if c.cell_type == "code"), len(cells))
     setup = _cell("code", "setup", setup_cell_source(repo), tags=["setup"])
     cells.insert(first_code, setup)
