@@ -130,7 +130,8 @@ def sync(nb: nbformat.NotebookNode, path: str, repo: str,
         for key in RUN_METADATA:
             cell.metadata.pop(key, None)
     nb.metadata.pop("widgets", None)
-    nb.metadata["language_info"] = {"name": "python"}  # what a kernel adds (version, lexer...)
+    if "language_info" in nb.metadata:  # a kernel adds its version, lexer...: keep the name
+        nb.metadata["language_info"] = {"name": nb.metadata["language_info"].get("name", "python")}
     first_code = next((i for i, c in enumerate(cells) if c.cell_type == "code"), len(cells))
     setup = _cell("code", "setup", setup_cell_source(repo), tags=["setup"])
     cells.insert(first_code, setup)
