@@ -10,12 +10,14 @@ skips elsewhere (see test_browser.py); the build itself always runs.
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import json
 import re
 import shutil
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -127,31 +129,38 @@ def test_a_control_panel_is_shown_at_its_starting_settings(monkeypatch: pytest.M
     assert "application/vnd.jupyter.widget-view+json" in bundle
 
 
-def test_the_offline_edition_reads_offline_in_chromium(built: dict[str, Any]) -> None:
+@contextlib.contextmanager
+def _offline_page(width: int, height: int) -> Iterator[tuple[Any, list[str]]]:
+    """A Chromium page that may load local files only; yields it and the URLs it was refused."""
     _require_browser()
     from playwright.sync_api import sync_playwright
 
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
     refused: list[str] = []
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1300, "height": 1000})
+        page = browser.new_page(viewport={"width": width, "height": height})
         page.route("**/*", lambda route: route.continue_() if route.request.url.startswith("file:")
                    else (refused.append(route.request.url), route.abort()))
         try:
-            for path in [built["out"] / "html" / "index.html", *_pages(built["out"] / "html")]:
-                page.goto(path.as_uri())
-                plots = page.locator(".tcpnb-plot").count()
-                page.wait_for_function(
-                    "n => document.querySelectorAll('.tcpnb-plot .main-svg').length >= n", arg=plots)
-                folded = page.evaluate("""() => [...document.querySelectorAll(
-                    '.celltag_solution, .celltag_exercise-solution')].map(e => e.closest('.jp-Cell'))
-                    .every(c => [c.closest('details'), c.querySelector('details')].some(
-                        d => d && !d.open))""")
-                assert folded, f"{path.name}: a solution is not folded"
-                page.screenshot(path=str(ARTIFACTS / f"{path.stem}.png"), full_page=True)
+            yield page, refused
         finally:
             browser.close()
+
+
+def test_the_offline_edition_reads_offline_in_chromium(built: dict[str, Any]) -> None:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    with _offline_page(1300, 1000) as (page, refused):
+        for path in [built["out"] / "html" / "index.html", *_pages(built["out"] / "html")]:
+            page.goto(path.as_uri())
+            plots = page.locator(".tcpnb-plot").count()
+            page.wait_for_function(
+                "n => document.querySelectorAll('.tcpnb-plot .main-svg').length >= n", arg=plots)
+            folded = page.evaluate("""() => [...document.querySelectorAll(
+                '.celltag_solution, .celltag_exercise-solution')].map(e => e.closest('.jp-Cell'))
+                .every(c => [c.closest('details'), c.querySelector('details')].some(
+                    d => d && !d.open))""")
+            assert folded, f"{path.name}: a solution is not folded"
+            page.screenshot(path=str(ARTIFACTS / f"{path.stem}.png"), full_page=True)
     assert not refused, f"the offline edition asked the network for {refused}"
 
 
@@ -178,40 +187,29 @@ def test_the_slides_load_nothing_from_the_network(built: dict[str, Any]) -> None
 
 def test_the_slides_work_offline_in_chromium(built: dict[str, Any]) -> None:
     """Arrow keys move from slide to slide (not one long page) and every figure draws."""
-    _require_browser()
-    from playwright.sync_api import sync_playwright
-
     SLIDES_ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    refused: list[str] = []
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1280, "height": 800})
-        page.route("**/*", lambda route: route.continue_() if route.request.url.startswith("file:")
-                   else (refused.append(route.request.url), route.abort()))
-        try:
-            for deck in _pages(built["out"] / "slides"):
-                page.goto(deck.as_uri())
-                page.wait_for_function("() => window.Reveal && Reveal.isReady()", timeout=20_000)
-                total = page.evaluate("() => Reveal.getTotalSlides()")
-                assert total > 1, f"{deck.name}: {total} slide"
-                start = page.evaluate("() => Reveal.getState().indexh")
-                page.keyboard.press("ArrowRight")
-                page.wait_for_function(f"() => Reveal.getState().indexh === {start + 1}",
-                                       timeout=5_000)
-                page.keyboard.press("ArrowLeft")
-                page.wait_for_function(f"() => Reveal.getState().indexh === {start}", timeout=5_000)
-                plots = page.locator(".tcpnb-plot").count()
-                page.wait_for_function(
-                    "n => document.querySelectorAll('.tcpnb-plot .main-svg').length >= n", arg=plots)
-                if plots:  # go to the first figure's slide: it is drawn and visible there
-                    page.evaluate("""() => { const s = document.querySelector('.tcpnb-plot')
-                        .closest('section'); const i = Reveal.getIndices(s); Reveal.slide(i.h, i.v); }""")
-                    page.wait_for_timeout(800)  # the slide transition
-                    box = page.locator(".tcpnb-plot").first.bounding_box()
-                    assert box and box["width"] > 300 and box["height"] > 200, (deck.name, box)
-                page.screenshot(path=str(SLIDES_ARTIFACTS / f"{deck.stem}.png"))
-        finally:
-            browser.close()
+    with _offline_page(1280, 800) as (page, refused):
+        for deck in _pages(built["out"] / "slides"):
+            page.goto(deck.as_uri())
+            page.wait_for_function("() => window.Reveal && Reveal.isReady()", timeout=20_000)
+            total = page.evaluate("() => Reveal.getTotalSlides()")
+            assert total > 1, f"{deck.name}: {total} slide"
+            start = page.evaluate("() => Reveal.getState().indexh")
+            page.keyboard.press("ArrowRight")
+            page.wait_for_function(f"() => Reveal.getState().indexh === {start + 1}",
+                                   timeout=5_000)
+            page.keyboard.press("ArrowLeft")
+            page.wait_for_function(f"() => Reveal.getState().indexh === {start}", timeout=5_000)
+            plots = page.locator(".tcpnb-plot").count()
+            page.wait_for_function(
+                "n => document.querySelectorAll('.tcpnb-plot .main-svg').length >= n", arg=plots)
+            if plots:  # go to the first figure's slide: it is drawn and visible there
+                page.evaluate("""() => { const s = document.querySelector('.tcpnb-plot')
+                    .closest('section'); const i = Reveal.getIndices(s); Reveal.slide(i.h, i.v); }""")
+                page.wait_for_timeout(800)  # the slide transition
+                box = page.locator(".tcpnb-plot").first.bounding_box()
+                assert box and box["width"] > 300 and box["height"] > 200, (deck.name, box)
+            page.screenshot(path=str(SLIDES_ARTIFACTS / f"{deck.stem}.png"))
     assert not refused, f"the slides asked the network for {refused}"
 
 

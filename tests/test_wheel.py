@@ -133,3 +133,23 @@ def test_the_console_script_and_a_missing_optional_package_in_the_fresh_venv(
     done = subprocess.run([str(installed["python"]), "-c", figurewidget], capture_output=True,
                           text=True, env=installed["env"], cwd=installed["home"])
     assert "pip install 'tcpnb[figurewidget]'" in done.stdout, done.stderr[-2000:]
+
+
+def test_the_wheel_metadata_one_version_an_spdx_licence_and_the_console_script(wheel: Path) -> None:
+    import email.parser
+
+    import tcpnb
+
+    with zipfile.ZipFile(wheel) as archive:
+        info = next(n.split("/")[0] for n in archive.namelist() if n.endswith(".dist-info/METADATA"))
+        meta = email.parser.Parser().parsestr(archive.read(f"{info}/METADATA").decode())
+        entry_points = archive.read(f"{info}/entry_points.txt").decode()
+        names = archive.namelist()
+    assert meta["Version"] == tcpnb.__version__  # written once, in tcpnb/__init__.py
+    assert meta["License-Expression"] == "MIT AND CC-BY-SA-4.0"
+    assert sorted(meta.get_all("License-File") or []) == ["LICENSE", "LICENSE-COURSE.md"]
+    assert all(f"{info}/licenses/{name}" in names for name in ("LICENSE", "LICENSE-COURSE.md"))
+    assert "tcpnb = tcpnb.cli:main" in entry_points
+    assert meta["Requires-Python"] == ">=3.11"
+    requires = meta.get_all("Requires-Dist") or []
+    assert not [r for r in requires if r.startswith("anywidget") and "extra ==" not in r]
