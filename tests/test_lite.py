@@ -141,11 +141,11 @@ def test_every_notebook_runs_offline_and_the_slider_redraws_as_the_model_says(
                 started = time.monotonic()
                 page.goto(f"{served}/lab/index.html?path={name}")
                 page.wait_for_selector(".jp-NotebookPanel .jp-Cell", timeout=60_000)
-                _poll(lambda: _kernel_idle(page), 120, f"the Pyodide kernel of {name}")
+                _poll(lambda: _kernel_idle(page), 300, f"the Pyodide kernel of {name}")
                 loaded = time.monotonic() - started
                 started = time.monotonic()
                 _run_all(page)
-                cells = _poll(lambda: _finished(page), 300, f"every code cell of {name} to finish")
+                cells = _poll(lambda: _finished(page), 600, f"every code cell of {name} to finish")
                 assert "in JupyterLite" in " ".join(cells[0]["outputs"]), cells[0]  # tcpnb.setup()
                 times[name] = (loaded, time.monotonic() - started)
                 page.screenshot(path=str(ARTIFACTS / f"{Path(name).stem}.png"))
