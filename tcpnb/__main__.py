@@ -1,4 +1,4 @@
-"""``python -m tcpnb``: see :mod:`tcpnb.cli`."""
+"""Run the command line of :mod:`tcpnb.cli` as ``python -m tcpnb``."""
 
 import sys
 

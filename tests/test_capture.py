@@ -87,10 +87,20 @@ def test_relative_numbers_like_wireshark():
 
 
 def test_a_side_without_syn_counts_from_its_first_number():
+    linktype, records = frames("normal_close")
+    full, cut = load(CAPTURES / "normal_close.pcap"), load(pcap_bytes(records[3:], linktype))
+    # Without the handshake each side counts from its first segment, one past its SYN.
+    assert [(s.seq, s.ack) for s in cut.segments()] == [(s.seq - 1, s.ack - 1)
+                                                        for s in full.segments()[3:]]
+    raw = load(pcap_bytes(records, linktype), relative=False).params["isn"]
+    assert cut.params["isn"] == {side: isn + 1 for side, isn in raw.items()}
+
+
+def test_a_side_that_only_resets_has_no_isn():
     trace = load(CAPTURES / "refused.pcap")
-    rst = trace.transmissions[1].segment
+    rst = trace.transmissions[1].segment  # its SEQ is 0, as RFC 9293 §3.10.7.1 says
     assert (trace.transmissions[1].src, str(rst)) == ("server", "<SEQ=0><ACK=1><CTL=RST,ACK>")
-    assert trace.params["isn"]["server"] == 0 and rst.window == 0
+    assert list(trace.params["isn"]) == ["client"] and rst.window == 0
 
 
 def test_names_and_self_connect():

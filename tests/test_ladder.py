@@ -12,7 +12,7 @@ from tcpnb.real import capture
 from tcpnb.sim.trace import Fate, Trace
 from tcpnb.views import palette
 from tcpnb.views.ladder import ladder, short_label
-from tcpnb.views.textladder import isn_bases
+from tcpnb.sim.relative import isn_bases
 from tcpnb.views.timeline import TimeAxis, state_spans
 
 ALL = [name for name, _ in scenarios.describe()]

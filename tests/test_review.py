@@ -17,7 +17,7 @@ from .conftest import check_question
 
 # ------------------------------------------------------------- state tables
 def test_events_replay_figure_12_with_both_states_after_each() -> None:
-    trace = timewait.close("A")
+    trace = scenarios.close(first="A")
     rows = rv.events(trace, since=1.0)
     assert [r.kind for r in rows] == ["call", "arrival", "arrival", "call", "arrival",
                                       "arrival", "timer"]
@@ -29,12 +29,12 @@ def test_events_replay_figure_12_with_both_states_after_each() -> None:
 
 
 def test_rfc_rows_reproduce_figures_12_and_13() -> None:
-    assert rv.rfc_rows(timewait.close("A"), since=1.0) == [
+    assert rv.rfc_rows(scenarios.close(first="A"), since=1.0) == [
         ("A", "<SEQ=100><ACK=300><CTL=FIN,ACK>", "FIN-WAIT-1", "CLOSE-WAIT"),
         ("B", "<SEQ=300><ACK=101><CTL=ACK>", "CLOSE-WAIT", "FIN-WAIT-2"),
         ("B", "<SEQ=300><ACK=101><CTL=FIN,ACK>", "LAST-ACK", "TIME-WAIT"),
         ("A", "<SEQ=101><ACK=301><CTL=ACK>", "TIME-WAIT", "CLOSED")]
-    rows = rv.rfc_rows(timewait.close("both"), since=1.0)
+    rows = rv.rfc_rows(scenarios.close(first="both"), since=1.0)
     assert [r[1] for r in rows] == ["<SEQ=100><ACK=300><CTL=FIN,ACK>",
                                     "<SEQ=300><ACK=100><CTL=FIN,ACK>",
                                     "<SEQ=301><ACK=101><CTL=ACK>", "<SEQ=101><ACK=301><CTL=ACK>"]
@@ -70,7 +70,7 @@ def test_state_table_rejects_bad_answers() -> None:
     with pytest.raises(ValueError, match="state's name"):
         table.judge(0, "A", "HALF-CLOSED")
     with pytest.raises(ValueError, match="nothing happens"):
-        rv.StateTable(timewait.close("A"), since=1e6)
+        rv.StateTable(scenarios.close(first="A"), since=1e6)
 
 
 # ------------------------------------------------------------ lost segments
@@ -149,13 +149,13 @@ def test_the_questions_agree_with_the_simulator() -> None:
     from tcpnb import profiles
 
     assert qc.time_wait_seconds().check(profiles.RFC.time_wait_length).correct
-    linux = timewait.close("A", peer_close_after=0.01, profile="linux", delay=0.05)
+    linux = scenarios.close(first="A", peer_close_after=0.01, profile="linux", delay=0.05)
     assert qc.three_segments().check(len(timewait.close_segments(linux))).correct
-    assert timewait.time_wait_holders(timewait.close("B")) == ["B"]  # who_waits
+    assert timewait.time_wait_holders(scenarios.close(first="B")) == ["B"]  # who_waits
     trace = scenarios.final_ack_lost()
     lost = next(t for t in trace.transmissions if t.fate.value == "dropped")
     again = next(t for t in trace.transmissions if t.origin.value == "retransmission")
     assert qc.last_ack_timer().check(again.arrived_at - lost.sent_at).correct
     assert qc.simultaneous_states().check(1).correct
-    seq = timewait.close("both").state_sequence("A")
+    seq = scenarios.close(first="both").state_sequence("A")
     assert seq[-4:-1] == [State.FIN_WAIT_1, State.CLOSING, State.TIME_WAIT]

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tcpnb import Fate, State, analysis, scenarios
+from tcpnb import Fate, State, Trace, analysis, scenarios
+from tcpnb.course.timewait import close_segments, time_wait_holders
 
 
 @pytest.mark.parametrize("name", list(scenarios.SCENARIOS))
@@ -50,9 +51,9 @@ def test_lost_third_ack_does_not_kill_the_connection(data: int) -> None:
 def test_two_way_variant_holds_a_connection_nobody_wanted() -> None:
     three = scenarios.old_duplicate_syn()
     two = scenarios.old_duplicate_syn_two_way()
-    assert analysis.unwanted(three) == (0, 0)
-    count, seconds = analysis.unwanted(two)
-    assert count == 1 and seconds == pytest.approx(300.0)  # the idle timeout
+    assert [h.established for h in analysis.unwanted(three)] == [False]  # RST ends it
+    (held,) = analysis.unwanted(two)
+    assert held.established and held.seconds == pytest.approx(300.0)  # the idle timeout
     assert analysis.established_at(two) is None  # and the real client never got in
 
 
@@ -62,6 +63,68 @@ def test_half_close_passive_side_keeps_sending() -> None:
     a_fin_wait_2 = next(t for t, s in trace.states("A") if s is State.FIN_WAIT_2)
     assert all(d.t > a_fin_wait_2 for d in trace.deliveries if d.endpoint == "A")
     assert trace.state_sequence("B")[-3:] == [State.CLOSE_WAIT, State.LAST_ACK, State.CLOSED]
+
+
+# ------------------------------------------------------------------ closing
+@pytest.mark.parametrize("first", ["A", "B"])
+def test_whoever_closes_first_ends_in_time_wait(first: str) -> None:
+    trace = scenarios.close(first=first)
+    assert time_wait_holders(trace) == [first]
+    second = "B" if first == "A" else "A"
+    assert trace.state_sequence(first)[-4:] == [State.FIN_WAIT_1, State.FIN_WAIT_2,
+                                                State.TIME_WAIT, State.CLOSED]
+    assert trace.state_sequence(second)[-3:] == [State.CLOSE_WAIT, State.LAST_ACK, State.CLOSED]
+    assert len(close_segments(trace)) == 4
+
+
+def test_simultaneous_close_puts_both_in_closing_then_time_wait() -> None:
+    trace = scenarios.close(first="both")
+    assert sorted(time_wait_holders(trace)) == ["A", "B"]
+    for name in "AB":
+        assert State.CLOSING in trace.state_sequence(name)
+
+
+@pytest.mark.parametrize("first", ["A", "B"])
+@pytest.mark.parametrize("lose", scenarios.LOSSES[1:])
+def test_each_named_loss_loses_exactly_that_segment(first: str, lose: str) -> None:
+    trace = scenarios.close(first=first, lose=lose)
+    lost = [t for t in close_segments(trace) if t.fate.value != "delivered"]
+    second = "B" if first == "A" else "A"
+    sender = first if lose in ("first FIN", "last ACK") else second
+    fin = lose in ("first FIN", "second FIN")
+    assert len(lost) == 1 and lost[0].src == sender
+    assert ("FIN" in str(lost[0].segment.flags)) == fin
+    assert trace.final_state("A") is trace.final_state("B") is State.CLOSED  # repaired
+
+
+def test_close_rejects_bad_arguments() -> None:
+    with pytest.raises(ValueError, match="first must be"):
+        scenarios.close(first="C")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="lose must be one of"):
+        scenarios.close(lose="everything")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="need one side to close first"):
+        scenarios.close(first="both", lose="first FIN")
+    with pytest.raises(ValueError, match="need one side to close first"):
+        scenarios.close(first="both", peer_close_after=0.5)
+
+
+def test_linux_delayed_ack_merges_ack_and_fin_into_three_segments() -> None:
+    quick = scenarios.close(peer_close_after=0.01, profile="linux", delay=0.05)
+    slow = scenarios.close(peer_close_after=0.1, profile="linux", delay=0.05)
+    assert len(close_segments(quick)) == 3 and len(close_segments(slow)) == 4
+    assert len(close_segments(scenarios.close(peer_close_after=0.0))) == 4  # RFC: ACK at once
+
+
+def test_the_named_closes_are_settings_of_the_one_close_scenario() -> None:
+    def same(x: Trace, y: Trace) -> bool:
+        return (x.transmissions, x.state_changes, x.timers) == (y.transmissions, y.state_changes,
+                                                                y.timers)
+
+    assert same(scenarios.normal_close(delay=0.3), scenarios.close(first="A", delay=0.3))
+    assert same(scenarios.simultaneous_close(), scenarios.close(first="both"))
+    assert same(scenarios.final_ack_lost(profile="linux"),
+                scenarios.close(first="A", lose="last ACK", peer_close_after=0.5,
+                                profile="linux"))
 
 
 def test_final_ack_lost_time_wait_answers_the_retransmitted_fin() -> None:

@@ -9,9 +9,9 @@ from tcpnb.course import stale
 def test_a_clean_connection_holds_nothing_unwanted() -> None:
     for handshake in stale.HANDSHAKES:
         trace = stale.connection(handshake, delay=0.1)
-        spans = stale.server_spans(trace)
-        assert len(spans) == 1 and spans[0][0].wanted and spans[0][0].established
-        assert stale.unwanted_spans(trace) == []
+        spans = analysis.held_connections(trace)
+        assert len(spans) == 1 and spans[0].wanted and spans[0].established
+        assert analysis.unwanted(trace) == []
         assert len(trace.received("A")) == 100 and len(trace.received("B")) == 100
 
 
@@ -25,26 +25,33 @@ def test_two_way_variant_has_no_third_segment() -> None:
 def test_a_late_syn_copy_is_unwanted_even_with_the_same_isn() -> None:
     # Seed 1 with a 20 % duplicate rate copies A's SYN; the copy arrives after the close.
     trace = stale.connection("two-way", duplicate=0.2, duplicate_lag=10.0, seed=1)
-    spans = stale.server_spans(trace)
-    assert [held.wanted for held, _ in spans] == [True, False]
-    assert spans[0][1] == spans[1][1]  # the copy carries the very same ISN
-    (late,) = stale.unwanted_spans(trace)
+    spans = analysis.held_connections(trace)
+    assert [held.wanted for held in spans] == [True, False]
+    assert spans[0].irs == spans[1].irs  # the copy carries the very same ISN
+    (late,) = analysis.unwanted(trace)
     assert late.established and late.seconds == pytest.approx(300.0, abs=10)
 
 
 def test_three_way_sends_the_late_syn_packing() -> None:
     trace = stale.connection("three-way", duplicate=0.2, duplicate_lag=10.0, seed=1)
-    (late,) = stale.unwanted_spans(trace)
+    (late,) = analysis.unwanted(trace)
     assert not late.established and late.seconds < 2.0
     assert trace.final_state("B") is State.LISTEN
 
 
-def test_unwanted_spans_agree_with_analysis_on_an_injected_old_syn() -> None:
-    trace = scenarios.old_duplicate_syn_two_way()
-    spans = stale.unwanted_spans(trace)
-    assert len(spans) == 1 and spans[0].established
-    assert analysis.unwanted(trace) == (1, pytest.approx(spans[0].seconds))
-    assert stale.unwanted_spans(scenarios.old_duplicate_syn())[0].seconds == pytest.approx(0.2)
+def test_an_injected_old_syn_is_unwanted_with_either_handshake() -> None:
+    (two,) = analysis.unwanted(scenarios.old_duplicate_syn_two_way())
+    assert two.established and two.seconds == pytest.approx(300.0)  # the idle timeout
+    (three,) = analysis.unwanted(scenarios.old_duplicate_syn())
+    assert not three.established and three.seconds == pytest.approx(0.2)  # until A's RST
+
+
+def test_experiment_counts_what_analysis_unwanted_finds() -> None:
+    runs = [stale.connection("two-way", duplicate=0.2, seed=k) for k in range(30)]
+    spans = [h for trace in runs for h in analysis.unwanted(trace)]
+    result = stale.experiment("two-way", 30, duplicate=0.2)
+    assert result.unwanted == len(spans) > 0
+    assert result.seconds == pytest.approx(sum(h.seconds for h in spans))
 
 
 def test_experiment_two_way_wastes_orders_of_magnitude_more() -> None:

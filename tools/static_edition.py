@@ -92,7 +92,7 @@ def widget_html(widget: Any) -> str:
         return f'<div class="tcpnb-options">{head}<ul>{options}</ul></div>'
     if isinstance(widget, (w.Text, w.FloatText, w.IntText, w.BoundedFloatText, w.BoundedIntText)):
         return f'<span class="tcpnb-setting">{html.escape(widget.description)} ______</span>'
-    if isinstance(widget, w.ValueWidget) and getattr(widget, "description", ""):
+    if isinstance(widget, w.ValueWidget) and getattr(widget, "description", None):
         value = widget.label if hasattr(widget, "label") and widget.label else widget.value
         return (f'<span class="tcpnb-setting">{html.escape(widget.description)} = '
                 f"{html.escape(str(value))}</span>")

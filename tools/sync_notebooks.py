@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import re
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import nbformat
@@ -44,7 +45,8 @@ BINDER_BADGE = "https://mybinder.org/badge_logo.svg"
 def repository(root: Path = ROOT) -> str:
     """The repository URL, from pyproject.toml (the one place it is written)."""
     with open(root / "pyproject.toml", "rb") as f:
-        return tomllib.load(f)["project"]["urls"]["Repository"].rstrip("/")
+        url: str = tomllib.load(f)["project"]["urls"]["Repository"]
+    return url.rstrip("/")
 
 
 def course(notebooks: Path) -> list[Path]:
@@ -67,8 +69,9 @@ def binder_url(repo: str, path: str) -> str:
 def title(nb: nbformat.NotebookNode, fallback: str) -> str:
     """The text of the notebook's first ``# `` heading."""
     for cell in nb.cells:
+        source: str = cell.source
         if cell.cell_type == "markdown" and not _generated(cell):
-            for line in cell.source.splitlines():
+            for line in source.splitlines():
                 if line.startswith("# "):
                     return line[2:].strip()
     return fallback
@@ -93,11 +96,13 @@ def badges(repo: str, path: str) -> str:
 
 
 def _generated(cell: nbformat.NotebookNode) -> str | None:
-    return cell.get("metadata", {}).get("tcpnb", {}).get("generated")
+    role: str | None = cell.get("metadata", {}).get("tcpnb", {}).get("generated")
+    return role
 
 
 def _cell(kind: str, role: str, source: str, **metadata: object) -> nbformat.NotebookNode:
-    make = nbformat.v4.new_code_cell if kind == "code" else nbformat.v4.new_markdown_cell
+    make: Callable[..., nbformat.NotebookNode] = (
+        nbformat.v4.new_code_cell if kind == "code" else nbformat.v4.new_markdown_cell)
     cell = make(source, id=f"tcpnb-{role}")
     cell.metadata = nbformat.from_dict({"tcpnb": {"generated": role},
                                         "slideshow": {"slide_type": "skip"}, **metadata})

@@ -17,6 +17,7 @@ from typing import Protocol
 
 from . import validate
 from .errors import UsageError
+from .options import IsnKind
 from .segment import SEQ_SPACE
 
 
@@ -103,7 +104,7 @@ class IncrementingISN:
         return f"IncrementingISN({self.start}, step={self.step})"
 
 
-def figure_pair(kind: str) -> tuple[IsnSource, IsnSource]:
+def figure_pair(kind: IsnKind) -> tuple[IsnSource, IsnSource]:
     """ISN sources for A and B starting at 100 and 300 as in RFC 9293's figures.
 
     ``kind="fixed"`` reuses 100 and 300 in every incarnation; ``kind="clock"``

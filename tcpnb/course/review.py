@@ -26,7 +26,6 @@ from ..core.errors import UsageError
 from ..core.states import TRANSITIONS, State, Trigger
 from ..sim import scenarios
 from ..sim.trace import Fate, Origin, Trace, Transmission
-from . import timewait
 from .quiz import Choice, Feedback, Question
 
 _PASSIVE_CLOSE = (State.CLOSE_WAIT, State.LAST_ACK)
@@ -408,10 +407,12 @@ def _close_part(trace: Trace) -> float:
 STATE_TABLES: tuple[tuple[str, Callable[[], Trace], bool], ...] = (
     ("The three-way handshake (Figure 6).", lambda: scenarios.three_way_handshake(data=0),
      False),
-    ("A closes first, B closes a second later (Figure 12).", lambda: timewait.close("A"), True),
-    ("The server, B, closes first.", lambda: timewait.close("B"), True),
-    ("Both close at the same moment (Figure 13).", lambda: timewait.close("both"), True),
-    ("A closes; B's FIN is lost once.", lambda: timewait.close("A", lose="second FIN"), True),
+    ("A closes first, B closes a second later (Figure 12).",
+     lambda: scenarios.close(first="A"), True),
+    ("The server, B, closes first.", lambda: scenarios.close(first="B"), True),
+    ("Both close at the same moment (Figure 13).", lambda: scenarios.close(first="both"), True),
+    ("A closes; B's FIN is lost once.",
+     lambda: scenarios.close(first="A", lose="second FIN"), True),
 )
 
 
@@ -425,9 +426,9 @@ def state_table(k: int) -> StateTable:
 #: Lost-segment exercises: (title, how to make the run).
 LOST_SEGMENTS: tuple[tuple[str, Callable[[], Trace]], ...] = (
     ("A connects to B.", lambda: scenarios.synack_lost(delay=0.1)),
-    ("A closes, then B.", lambda: timewait.close("A", lose="last ACK")),
-    ("A closes, then B.", lambda: timewait.close("A", lose="ACK of the first FIN")),
-    ("B closes, then A.", lambda: timewait.close("B", lose="first FIN")),
+    ("A closes, then B.", lambda: scenarios.close(first="A", lose="last ACK")),
+    ("A closes, then B.", lambda: scenarios.close(first="A", lose="ACK of the first FIN")),
+    ("B closes, then A.", lambda: scenarios.close(first="B", lose="first FIN")),
 )
 
 

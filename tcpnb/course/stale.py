@@ -6,8 +6,9 @@ Two experiments for the course's notebook 02 ("why not two messages?"):
   copy of some segments and delivers it late (``duplicate``, ``lag``).  A late
   copy of a SYN reaches the server after the real connection is over.  The
   experiment counts the connections the server then set up that no client
-  wanted, and the seconds it held them, for the two-way variant (NOT TCP: the
-  server is open on the SYN alone) and for TCP's three-way handshake.
+  wanted (:func:`tcpnb.sim.analysis.unwanted`), and the seconds it held them,
+  for the two-way variant (NOT TCP: the server is open on the SYN alone) and
+  for TCP's three-way handshake.
 * :func:`isn_window` asks whether an old segment falls inside the receive
   window of a new connection between the same ports, when the initial
   sequence numbers are fixed and when they come from RFC 9293's clock
@@ -27,9 +28,10 @@ from typing import TYPE_CHECKING, Any
 from ..core import validate
 from ..core.errors import UsageError
 from ..core.isn import ClockISN, FixedISN, figure_pair
+from ..core.options import HandshakeName, IsnKind
 from ..core.segment import SEQ_SPACE, seq_add, seq_diff
 from ..core.states import State
-from ..sim.analysis import Held
+from ..sim import analysis
 from ..sim.simulation import Simulation
 from ..sim.trace import Trace
 from ..sim.triggers import on_received, on_state
@@ -37,21 +39,19 @@ from ..sim.triggers import on_received, on_state
 if TYPE_CHECKING:
     import plotly.graph_objects as go
 
-HANDSHAKES = ("two-way", "three-way")
+HANDSHAKES: tuple[HandshakeName, ...] = ("two-way", "three-way")
 TICK = 4e-6  # RFC 9293 §3.4.1: the ISN clock ticks about every 4 microseconds
-_IDLE = (State.CLOSED, State.LISTEN)
-_WANTING = (State.SYN_SENT, State.SYN_RECEIVED, State.ESTABLISHED)
 
 
 # ------------------------------------------------------------ one connection
-def _check_handshake(handshake: str) -> str:
+def _check_handshake(handshake: HandshakeName) -> HandshakeName:
     if handshake not in HANDSHAKES:
         raise UsageError(f"handshake must be 'two-way' or 'three-way', got {handshake!r}")
     return handshake
 
 
-def connection(handshake: str = "three-way", *, request: int = 100, reply: int = 100,
-               isn: str = "clock", **net: Any) -> Trace:
+def connection(handshake: HandshakeName = "three-way", *, request: int = 100, reply: int = 100,
+               isn: IsnKind = "clock", **net: Any) -> Trace:
     """One short connection: A opens, sends a request, B replies, A closes, B closes.
 
     B listens again after each connection (a server), so a late copy of A's SYN
@@ -75,65 +75,14 @@ def connection(handshake: str = "three-way", *, request: int = 100, reply: int =
     return sim.run()
 
 
-# ---------------------------------------------------------- wanted or not?
-def _client_iss_at(trace: Trace, client: str, t: float) -> tuple[State, int | None]:
-    """The client's state just after time ``t``, and the ISS of the connection it was in."""
-    state, iss = State.CLOSED, None
-    for record in trace.state_changes:
-        if record.t > t:
-            break
-        if record.endpoint == client:
-            state, iss = record.new, record.iss
-    return state, iss
-
-
-def server_spans(trace: Trace, server: str = "B",
-                 client: str = "A") -> list[tuple[Held, int | None]]:
-    """Every span ``server`` spent outside LISTEN/CLOSED, with the IRS it was opened with.
-
-    A span is *wanted* if, when it began, ``client`` was itself opening or in
-    a connection whose ISS is the server's IRS: that is, the client was
-    asking for exactly this connection.  A late copy of an earlier SYN fails
-    the test even when it carries the same number, because by then the client
-    has closed (or is in TIME-WAIT).
-    """
-    spans: list[tuple[Held, int | None]] = []
-    start: float | None = None
-    established, irs = False, None
-    for r in (r for r in trace.state_changes if r.endpoint == server):
-        if r.new in _IDLE:
-            if start is not None:
-                spans.append((_held(trace, client, start, r.t, established, irs), irs))
-            start, established, irs = None, False, None
-            continue
-        if start is None:
-            start = r.t
-        irs = r.irs if r.irs is not None else irs
-        established = established or r.new is State.ESTABLISHED
-    if start is not None:
-        spans.append((_held(trace, client, start, trace.end_time, established, irs), irs))
-    return spans
-
-
-def _held(trace: Trace, client: str, start: float, end: float, established: bool,
-          irs: int | None) -> Held:
-    state, iss = _client_iss_at(trace, client, start)
-    return Held(start, end, established, state in _WANTING and iss is not None and iss == irs)
-
-
-def unwanted_spans(trace: Trace, server: str = "B", client: str = "A") -> list[Held]:
-    """The spans in which ``server`` held state for a connection nobody wanted."""
-    return [held for held, _ in server_spans(trace, server, client) if not held.wanted]
-
-
 # --------------------------------------------------------------- Monte Carlo
 @dataclass(frozen=True, slots=True)
 class StaleResult:
     """What ``runs`` connections cost a server in unwanted connections."""
 
-    handshake: str
+    handshake: HandshakeName
     runs: int
-    unwanted: int        # connection attempts the server held that no client wanted
+    unwanted: int        # connections the server held that no client wanted (analysis.unwanted)
     unwanted_open: int   # ... of which the server counted as open (ESTABLISHED)
     seconds: float       # server-seconds spent holding them
     completed: int       # runs in which the client's own request was answered
@@ -153,7 +102,7 @@ class StaleResult:
                 f"({self.unwanted_open} counted as open), held {self.seconds:.1f} s in all")
 
 
-def experiment(handshake: str = "three-way", runs: int = 200, *, duplicate: float = 0.1,
+def experiment(handshake: HandshakeName = "three-way", runs: int = 200, *, duplicate: float = 0.1,
                lag: float | None = None, seed: int = 0, request: int = 100,
                **net: Any) -> StaleResult:
     """Run :func:`connection` ``runs`` times (seeds ``seed``, ``seed + 1``, ...); add up the waste.
@@ -175,7 +124,7 @@ def experiment(handshake: str = "three-way", runs: int = 200, *, duplicate: floa
     for k in range(runs):
         trace = connection(handshake, request=request, reply=request, duplicate=duplicate,
                            duplicate_lag=lag, seed=seed + k, **net)
-        spans = unwanted_spans(trace)
+        spans = analysis.unwanted(trace)
         unwanted += len(spans)
         unwanted_open += sum(h.established for h in spans)
         seconds += sum(h.seconds for h in spans)
@@ -210,7 +159,7 @@ def sweep(name: str, values: Iterable[float], runs: int = 100,
 class WindowCheck:
     """Where an old segment lands relative to a new connection's receive window."""
 
-    isn: str             # "fixed" or "clock"
+    isn: IsnKind         # "fixed" or "clock"
     gap: float           # seconds between the two connections' opens
     old_isn: int         # the client's ISN in the first connection
     new_isn: int         # ... and in the second
@@ -245,7 +194,7 @@ class WindowCheck:
                 f"[{self.rcv_nxt}, {seq_add(self.rcv_nxt, self.window)})")
 
 
-def isn_window(isn: str = "clock", gap: float = 1.0, *, first_isn: int = 100,
+def isn_window(isn: IsnKind = "clock", gap: float = 1.0, *, first_isn: int = 100,
                old_offset: int = 1, old_length: int = 100, window: int = 65535,
                tick: float = TICK) -> WindowCheck:
     """Is a segment from the first connection acceptable in a second one ``gap`` seconds later?

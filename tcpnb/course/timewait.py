@@ -54,11 +54,12 @@ import math
 import random
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from ..core import validate
 from ..core.errors import UsageError
 from ..core.isn import figure_pair
+from ..core.options import IsnKind, ProfileName
 from ..core.segment import Flags, Segment
 from ..core.states import State
 from ..sim.simulation import Simulation
@@ -68,8 +69,12 @@ from ..sim.triggers import on_received, on_state
 if TYPE_CHECKING:
     import plotly.graph_objects as go
 
+#: What can go wrong when TIME-WAIT is cut short (see the module's docstring).
+Failure = Literal["reset", "old_accepted", "assassinated"]
+#: How A's side of a connection ends in :func:`request_then`.
+Ending = Literal["close", "abort"]
 #: The failures, in the order the course names them, with a label for tables and plots.
-FAILURES = {
+FAILURES: dict[Failure, str] = {
     "reset": "peer's close ends in reset",
     "old_accepted": "old segment accepted by the new connection",
     "assassinated": "TIME-WAIT ended by a RST (RFC 1337)",
@@ -80,67 +85,7 @@ MULTIPLES = (0.0, 0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 1.0, 1.25, 1.5, 2.0)
 _COPYABLE = (("ACK", 16), ("FIN,ACK", 3), ("RST", 3))
 
 
-# ------------------------------------------------------------ closing, by role
-#: Segments of a close that can be lost on purpose, named by their role in the close.
-LOSSES = ("nothing", "first FIN", "ACK of the first FIN", "second FIN", "last ACK")
-
-
-def _loss_pattern(lose: str, first: str) -> tuple[str, str, int] | None:
-    """(sender, flags, nth) of the segment called ``lose`` when ``first`` closes first."""
-    second = "B" if first == "A" else "A"
-    # A's handshake ACK is its first pure ACK; B sends none while opening.
-    pure_acks_before = {"A": 1, "B": 0}
-    table = {
-        "nothing": None,
-        "first FIN": (first, "FIN,ACK", 1),
-        "ACK of the first FIN": (second, "ACK", pure_acks_before[second] + 1),
-        "second FIN": (second, "FIN,ACK", 1),
-        "last ACK": (first, "ACK", pure_acks_before[first] + 1),
-    }
-    if lose not in table:
-        raise UsageError(f"lose must be one of {', '.join(LOSSES)}; got {lose!r}")
-    return table[lose]
-
-
-def close(first: str = "A", *, close_after: float = 1.0, peer_close_after: float = 1.0,
-          lose: str = "nothing", **net: Any) -> Trace:
-    """A opens a connection to B; then ``first`` closes, and the other side closes later.
-
-    Args:
-        first: who calls close() first: ``"A"`` (the client), ``"B"`` (the server), or
-            ``"both"`` (at the same moment: a simultaneous close, RFC 9293 Figure 13).
-        close_after: seconds after ESTABLISHED at which ``first`` closes.
-        peer_close_after: seconds after the FIN arrives at which the other side closes.
-        lose: the segment to lose once: one of :data:`LOSSES` (not with ``"both"``).
-            With a delayed ACK (Linux) the "ACK of the first FIN" may ride on the
-            second FIN; then there is no separate ACK to lose.
-        **net: ``delay``, ``jitter``, ``loss``, ``seed``, ``profile``, ``msl``, ``time_wait``...
-
-    Sequence numbers start as in Figures 12 and 13: the first FIN is SEQ=100 (A) or 300 (B).
-    """
-    if first not in ("A", "B", "both"):
-        raise UsageError(f"first must be 'A', 'B' or 'both', got {first!r}")
-    sim = Simulation(**net)
-    a, b = sim.endpoint("A", isn=99), sim.endpoint("B", isn=299)
-    b.listen()
-    a.connect("B")
-    if first == "both":
-        if lose != "nothing":
-            raise UsageError("lose= needs one side to close first ('A' or 'B')")
-        t = 2.0 + 4 * sim.link.delay  # well after both are ESTABLISHED, as in simultaneous_close
-        a.close(at=t)
-        b.close(at=t)
-        return sim.run()
-    pattern = _loss_pattern(lose, first)
-    if pattern is not None:
-        sim.drop(*pattern)
-    closer, other = (a, b) if first == "A" else (b, a)
-    closer.close(at=on_state(State.ESTABLISHED, delay=validate.seconds("close_after", close_after)))
-    other.close(at=on_state(State.CLOSE_WAIT,
-                            delay=validate.seconds("peer_close_after", peer_close_after)))
-    return sim.run()
-
-
+# ------------------------------------------- what a close did (runs: scenarios.close)
 def time_wait_holders(trace: Trace) -> list[str]:
     """The endpoints that entered TIME-WAIT during the run, in the order they did."""
     names: list[str] = []
@@ -158,7 +103,7 @@ def close_segments(trace: Trace) -> list[Transmission]:
     return [t for t in trace.transmissions if t.sent_at >= start]
 
 
-def request_then(ending: str = "close", *, request: int = 100, reply: int = 1000,
+def request_then(ending: Ending = "close", *, request: int = 100, reply: int = 1000,
                  **net: Any) -> Trace:
     """A sends a request and at once ends its side: ``"close"`` (a FIN) or ``"abort"`` (a RST).
 
@@ -222,8 +167,8 @@ def _add_copies(sim: Simulation, duplicate: float, lifetime: float, seed: int) -
 
 def reconnect(*, time_wait: float, msl: float = 10.0, delay: float = 0.1,
               jitter: float = 0.0, loss: float = 0.05, duplicate: float = 0.1,
-              gap: float = 1.0, isn: str = "fixed", rfc1337: bool = False, seed: int = 0,
-              profile: str = "rfc") -> Trace:
+              gap: float = 1.0, isn: IsnKind = "fixed", rfc1337: bool = False, seed: int = 0,
+              profile: ProfileName = "rfc") -> Trace:
     """One run of the experiment: a connection, A's close, and A's reconnect on the same ports.
 
     Args:
@@ -374,13 +319,13 @@ class Rates:
         """TIME-WAIT length in MSLs."""
         return self.time_wait / self.msl if self.msl else math.inf
 
-    def rate(self, failure: str) -> float:
+    def rate(self, failure: Failure) -> float:
         """The fraction of runs with ``failure`` (a key of :data:`FAILURES`)."""
         if failure not in FAILURES:
             raise UsageError(f"failure must be one of {', '.join(FAILURES)}; got {failure!r}")
         return int(getattr(self, failure)) / self.runs
 
-    def interval(self, failure: str) -> tuple[float, float]:
+    def interval(self, failure: Failure) -> tuple[float, float]:
         """95 % confidence interval of :meth:`rate`."""
         self.rate(failure)
         return wilson(int(getattr(self, failure)), self.runs)
@@ -407,7 +352,7 @@ def sweep(multiples: Iterable[float] = MULTIPLES, runs: int = 200, *, msl: float
     return [failure_rates(m * msl, runs, msl=msl, **setup) for m in multiples]
 
 
-def threshold(points: Sequence[Rates], failure: str, level: float = 0.0) -> float | None:
+def threshold(points: Sequence[Rates], failure: Failure, level: float = 0.0) -> float | None:
     """The shortest TIME-WAIT (in MSLs) from which every longer one measured has rate <= ``level``."""
     safe = None
     for rates in sorted(points, key=lambda r: r.time_wait, reverse=True):

@@ -12,9 +12,10 @@ differences that :data:`DIFFERENCES` and :data:`EVERYWHERE` list.
     result.ok, result.worst()
     print(result.table())
 
-This package's front gathers the names; the work is done in four modules:
+This package's front gathers the names; the work is done in five modules:
 
-* :mod:`tcpnb.real.capture` -- read a pcap or pcapng file into a trace;
+* :mod:`tcpnb.real.pcapfile` -- read the TCP segments of a pcap or pcapng file;
+* :mod:`tcpnb.real.capture` -- one connection of a capture file as a trace;
 * :mod:`tcpnb.real.mirror` -- the captures and the simulation that mirrors each;
 * :mod:`tcpnb.real.compare` -- the comparison, what must match and what may differ;
 * :mod:`tcpnb.real.together` -- both runs in one trace, for one ladder.

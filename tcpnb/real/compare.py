@@ -1,11 +1,11 @@
-"""How a capture of the Linux kernel and its mirroring simulation compare.
+"""Compare a capture of the Linux kernel with its mirroring simulation, segment by segment.
 
 :func:`compare` lines the capture of :mod:`tcpnb.real.mirror` up with its
 simulation, segment by segment:
 
 * **flags, SEQ, ACK and length** must be equal, with sequence numbers
-  counted from each side's ISN (as :func:`tcpnb.real.capture.load` does) and the
-  PSH bit ignored;
+  counted from each side's ISN (:mod:`tcpnb.sim.relative`) and the PSH bit
+  ignored;
 * **times** must agree within ``max(5 %, one timer-wheel slot)``
   (:func:`tolerance`).  A retransmission is timed from the first copy of its
   segment; any other segment from the segment before it.
@@ -23,7 +23,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..core.segment import SEQ_SPACE, Flags
+from ..core.segment import Flags
+from ..sim.relative import relative_trace
 from ..sim.trace import Trace
 from .mirror import RUNS, VANTAGE, kernel, simulate
 
@@ -149,17 +150,10 @@ def seen(trace: Trace, vantage: str = "loopback") -> list[Seen]:
 
     ``vantage`` is ``"loopback"`` (each segment when sent) or an endpoint's name
     (its own segments when sent, the others' when they arrive; lost ones never).
-    Sequence numbers count from each side's first SYN (else its first segment).
+    Sequence numbers are relative (:mod:`tcpnb.sim.relative`).
     """
-    base: dict[str, int] = {}
     rows = []
-    for t in trace.transmissions:
-        seg = t.segment
-        if Flags.SYN in seg.flags and t.src not in base:
-            base[t.src] = seg.seq
-    for t in trace.transmissions:
-        base.setdefault(t.src, t.segment.seq)
-    for t in trace.transmissions:
+    for t in relative_trace(trace).transmissions:
         if vantage == "loopback" or t.src == vantage:
             when: float | None = t.sent_at
         else:
@@ -167,10 +161,9 @@ def seen(trace: Trace, vantage: str = "loopback") -> list[Seen]:
         if when is None:
             continue
         seg = t.segment
-        ack = (seg.ack - base.get(t.dst, 0)) % SEQ_SPACE if Flags.ACK in seg.flags else 0
         flags = str(seg.flags & ~Flags.PSH) or "none"
-        rows.append(Seen(t.index, when, t.src, flags, (seg.seq - base[t.src]) % SEQ_SPACE, ack,
-                         seg.length))
+        ack = seg.ack if Flags.ACK in seg.flags else 0
+        rows.append(Seen(t.index, when, t.src, flags, seg.seq, ack, seg.length))
     rows.sort(key=lambda r: (r.time, r.index))
     return rows
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from ..core.segment import SEQ_SPACE, Flags, Segment
 from ..core.states import State
+from ..sim.relative import relative_trace
 from ..sim.trace import Fate, StateRecord, Trace
 from .compare import compare
 from .mirror import kernel, simulate, ss_states, summary
@@ -43,9 +43,8 @@ def together(name: str, model: Trace | None = None, labels: tuple[str, str] = ("
              if t.index in dropped else t for t in moved]
     first = len(moved)
     moved += [replace(t, index=first + t.index, src=rename(t.src, labels[1]),
-                      dst=rename(t.dst, labels[1]),
-                      segment=_relative_segment(t.segment, right, t.src, t.dst))
-              for t in right.transmissions]
+                      dst=rename(t.dst, labels[1]))
+              for t in relative_trace(right).transmissions]
     name_of = {n: rename(n, labels[1]) for n in right.endpoints}
     return Trace(
         endpoints=tuple(rename(n, labels[0]) for n in left.endpoints) + tuple(name_of.values()),
@@ -85,15 +84,3 @@ def _ss_records(name: str, label: str, event: int) -> list[StateRecord]:
             records.append(StateRecord(max(gone), f"{role} ({label})", old, State.CLOSED,
                                        "gone from ss", event=event))
     return sorted(records, key=lambda r: r.t)
-
-
-def _relative_segment(segment: Segment, trace: Trace, src: str, dst: str) -> Segment:
-    """``segment`` with SEQ and ACK counted from the ISNs of ``trace``'s sides."""
-    isn: dict[str, int] = {}
-    for t in trace.transmissions:
-        if Flags.SYN in t.segment.flags:
-            isn.setdefault(t.src, t.segment.seq)
-    for t in trace.transmissions:
-        isn.setdefault(t.src, t.segment.seq)
-    ack = (segment.ack - isn.get(dst, 0)) % SEQ_SPACE if Flags.ACK in segment.flags else 0
-    return replace(segment, seq=(segment.seq - isn[src]) % SEQ_SPACE, ack=ack)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from ..core.segment import Flags
 from ..core.states import State
-from .trace import Fate, Origin, Trace
+from .trace import Fate, Origin, StateRecord, Trace
 
 _TIMES = {1: "once", 2: "twice"}
 
@@ -83,14 +83,19 @@ def _incarnation_at(trace: Trace, name: str, t: float) -> int:
                default=0)
 
 
+_IDLE = (State.LISTEN, State.CLOSED)
+_ASKING = (State.SYN_SENT, State.SYN_RECEIVED, State.ESTABLISHED)
+
+
 @dataclass(frozen=True, slots=True)
 class Held:
-    """A span in which a server kept state for one connection attempt."""
+    """One span in which a server held state for a connection (see :func:`held_connections`)."""
 
     start: float
     end: float
-    established: bool  # did the server count it as open (ESTABLISHED)?
-    wanted: bool       # did the client ever open a connection with this ISN?
+    established: bool  # did the server count it as open (reach ESTABLISHED)?
+    wanted: bool       # was the client asking for exactly this connection when it began?
+    irs: int | None = None  # the sequence number of the SYN the server took it from
 
     @property
     def seconds(self) -> float:
@@ -98,27 +103,49 @@ class Held:
 
 
 def held_connections(trace: Trace, server: str = "B", client: str = "A") -> list[Held]:
-    """Every span ``server`` spent outside LISTEN/CLOSED, and whether ``client`` wanted it."""
-    client_isns = {r.iss for r in trace.state_changes if r.endpoint == client and r.iss is not None}
-    spans, start, established, irs = [], None, False, None
+    """Every span ``server`` spent outside LISTEN and CLOSED, and whether ``client`` wanted it.
+
+    A span starts when ``server`` leaves LISTEN or CLOSED and ends when it is
+    back in one of them, or when the run ends.  It is **wanted** if, just after
+    the event that started it, ``client`` was opening or in a connection
+    (SYN-SENT, SYN-RECEIVED or ESTABLISHED) whose ISS is the IRS ``server``
+    took in the span: the client was asking for exactly this connection.  Any
+    other span is a connection nobody wanted, e.g. one opened by an old
+    duplicate SYN (RFC 9293 §3.5, Figure 8) -- even a late copy that carries
+    the client's own ISN, because by then the client has closed.
+    """
+    spans: list[Held] = []
+    start: StateRecord | None = None
+    established, irs = False, None
     for r in (r for r in trace.state_changes if r.endpoint == server):
-        if r.new in (State.LISTEN, State.CLOSED):
-            if start is not None:
-                spans.append(Held(start, r.t, established, irs in client_isns))
-            start, established = None, False
-        else:
-            start = r.t if start is None else start
+        if start is not None and r.new in _IDLE:
+            spans.append(_span(trace, client, start, r.t, established, irs))
+            start = None
+        elif start is None and r.new not in _IDLE:
+            start, established, irs = r, False, None
+        if start is not None:
             irs = r.irs if r.irs is not None else irs
             established = established or r.new is State.ESTABLISHED
     if start is not None:
-        spans.append(Held(start, trace.end_time, established, irs in client_isns))
+        spans.append(_span(trace, client, start, trace.end_time, established, irs))
     return spans
 
 
-def unwanted(trace: Trace, server: str = "B", client: str = "A") -> tuple[int, float]:
-    """(count, seconds) of connections ``server`` counted as open that nobody wanted."""
-    spans = [h for h in held_connections(trace, server, client) if h.established and not h.wanted]
-    return len(spans), sum(h.seconds for h in spans)
+def _span(trace: Trace, client: str, start: StateRecord, end: float, established: bool,
+          irs: int | None) -> Held:
+    state, iss = State.CLOSED, None  # the client's, just after the span's first event
+    for r in trace.state_changes:
+        if r.event > start.event:
+            break
+        if r.endpoint == client:
+            state, iss = r.new, r.iss
+    wanted = state in _ASKING and iss is not None and iss == irs
+    return Held(start.t, end, established, wanted, irs)
+
+
+def unwanted(trace: Trace, server: str = "B", client: str = "A") -> list[Held]:
+    """The connections ``server`` held that ``client`` did not want (see :func:`held_connections`)."""
+    return [h for h in held_connections(trace, server, client) if not h.wanted]
 
 
 def summary(trace: Trace) -> str:

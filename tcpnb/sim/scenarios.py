@@ -15,10 +15,12 @@ server), with ISNs 100 and 300 as in RFC 9293's figures unless said otherwise.
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Any, Callable, Literal, get_args
 
+from ..core import validate
 from ..core.errors import UsageError
 from ..core.isn import IncrementingISN, IsnSource, figure_pair
+from ..core.options import HandshakeName, IsnKind
 from ..core.segment import Flags, Segment
 from ..core.states import State
 from .simulation import SimEndpoint, Simulation
@@ -134,7 +136,7 @@ def refused(**net: Any) -> Trace:
 
 
 @scenario
-def old_duplicate_syn(*, handshake: str = "three-way", old_seq: int = 90,
+def old_duplicate_syn(*, handshake: HandshakeName = "three-way", old_seq: int = 90,
                       **net: Any) -> Trace:
     """An old SYN from an earlier connection reaches B before A's real SYN (RFC 9293 Figure 8).
 
@@ -206,15 +208,67 @@ def _connected(sim: Simulation) -> tuple[SimEndpoint, SimEndpoint]:
     return a, b
 
 
+#: Who calls close() first: A (the client), B (the server), or both at the same moment.
+Closer = Literal["A", "B", "both"]
+#: A segment of a close, named by its role in the close.
+Loss = Literal["nothing", "first FIN", "ACK of the first FIN", "second FIN", "last ACK"]
+#: The segments :func:`close` can lose, in the order they are sent.
+LOSSES: tuple[Loss, ...] = get_args(Loss)
+
+
+def _segment_called(lose: Loss, first: str) -> tuple[str, str, int] | None:
+    """``(sender, flags, nth)`` of the segment called ``lose`` when ``first`` closes first."""
+    second = "B" if first == "A" else "A"
+    acks_before = {"A": 1, "B": 0}  # pure ACKs sent while opening: A's third segment only
+    return {"nothing": None,
+            "first FIN": (first, "FIN,ACK", 1),
+            "ACK of the first FIN": (second, "ACK", acks_before[second] + 1),
+            "second FIN": (second, "FIN,ACK", 1),
+            "last ACK": (first, "ACK", acks_before[first] + 1)}[lose]
+
+
+@scenario
+def close(*, first: Closer = "A", lose: Loss = "nothing", close_after: float = 1.0,
+          peer_close_after: float | None = None, **net: Any) -> Trace:
+    """A closes first, or B, or both at once (Figures 12, 13); ``lose`` loses one segment of the close.
+
+    ``first`` closes ``close_after`` seconds after it is ESTABLISHED and the
+    other side ``peer_close_after`` seconds (default 1) after the FIN reaches
+    it.  ``first="both"``: both call close() at the same moment, ``close_after``
+    seconds after t = 1 s + 4 x delay (long after the handshake).  ``lose``, one
+    of :data:`LOSSES`, is lost once (only with one side first).  With a delayed
+    ACK (Linux) the "ACK of the first FIN" may ride on the second FIN; then there
+    is no separate ACK to lose.  The first FIN is SEQ=100 (A) or 300 (B).
+    """
+    validate.choice("first", first, ("A", "B", "both"))
+    validate.choice("lose", lose, LOSSES)
+    close_after = validate.seconds("close_after", close_after)
+    sim = Simulation(**net)
+    a, b = _connected(sim)
+    if first == "both":
+        if lose != "nothing" or peer_close_after is not None:
+            raise UsageError("close: lose= and peer_close_after= need one side to close first "
+                             "(first='A' or 'B')")
+        at = 1.0 + 4 * sim.link.delay + close_after
+        a.close(at=at)
+        b.close(at=at)
+        return sim.run()
+    lost = _segment_called(lose, first)
+    if lost is not None:
+        sim.drop(*lost)
+    closer, other = (a, b) if first == "A" else (b, a)
+    peer_after = 1.0 if peer_close_after is None else peer_close_after
+    closer.close(at=on_state(State.ESTABLISHED, delay=close_after))
+    other.close(at=on_state(State.CLOSE_WAIT,
+                            delay=validate.seconds("peer_close_after", peer_after)))
+    return sim.run()
+
+
 @scenario
 def normal_close(*, close_after: float = 1.0, peer_close_after: float = 1.0,
                  **net: Any) -> Trace:
     """A closes first, B closes later: FIN, ACK, FIN, ACK, then TIME-WAIT (RFC 9293 Figure 12)."""
-    sim = Simulation(**net)
-    a, b = _connected(sim)
-    a.close(at=on_state(State.ESTABLISHED, delay=close_after))
-    b.close(at=on_state(State.CLOSE_WAIT, delay=peer_close_after))
-    return sim.run()
+    return close(first="A", close_after=close_after, peer_close_after=peer_close_after, **net)
 
 
 @scenario
@@ -234,26 +288,17 @@ def half_close(*, chunks: int = 3, chunk_size: int = 500, gap: float = 0.5,
 @scenario
 def simultaneous_close(**net: Any) -> Trace:
     """Both sides close at once; both pass through CLOSING into TIME-WAIT (Figure 13)."""
-    sim = Simulation(**net)
-    a, b = _connected(sim)
-    a.close(at=2.0 + 4 * sim.link.delay)
-    b.close(at=2.0 + 4 * sim.link.delay)
-    return sim.run()
+    return close(first="both", **net)
 
 
 @scenario
 def final_ack_lost(**net: Any) -> Trace:
     """A's last ACK is lost; B retransmits its FIN and A, in TIME-WAIT, answers again."""
-    sim = Simulation(**net)
-    a, b = _connected(sim)
-    a.close(at=on_state(State.ESTABLISHED, delay=1.0))
-    b.close(at=on_state(State.CLOSE_WAIT, delay=0.5))
-    sim.drop("A", "ACK", nth=2)  # A's 1st pure ACK completes the open; the 2nd is the last
-    return sim.run()
+    return close(first="A", lose="last ACK", peer_close_after=0.5, **net)
 
 
 @scenario
-def time_wait_reuse(*, old_lag: float = 1.5, isn: str = "fixed", time_wait: float = 0.0,
+def time_wait_reuse(*, old_lag: float = 1.5, isn: IsnKind = "fixed", time_wait: float = 0.0,
                     **net: Any) -> Trace:
     """TIME-WAIT cut short: A reconnects on the same ports and an old segment lands in the new connection.
 

@@ -21,9 +21,9 @@ import plotly.graph_objects as go
 
 from ..core.segment import Flags
 from ..core.states import State
+from ..sim.relative import Bases, isn_bases, relative
 from ..sim.trace import Fate, Origin, TimerSpan, Trace, Transmission
 from . import palette
-from .textladder import Bases, isn_bases, relative
 from .timeline import (
     TimeAxis,
     band_traces,

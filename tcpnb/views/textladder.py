@@ -12,24 +12,20 @@ Comments are in parentheses, as in the RFC: the application's calls
 (Timeout=2MSL)``).  Notices to the user are in brackets.
 
 With ``relative=True`` sequence numbers count from each side's ISN, as
-Wireshark shows them: the SYN is 0 and the first data byte 1.
+Wireshark shows them (:mod:`tcpnb.sim.relative`): the SYN is 0 and the first data byte 1.
 """
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import NamedTuple
 
-from ..core.segment import Flags, Segment, seq_diff
+from ..sim.relative import Bases, isn_bases, relative
 from ..sim.trace import Fate, Origin, Trace, Transmission
 
 _TAGS = {Origin.RETRANSMISSION: " (retransmission)", Origin.DUPLICATE: " (duplicate)",
          Origin.INJECTED: " (old duplicate)"}
 #: Causes that are the application's own call, already printed as a comment.
 _USER_CAUSES = {"passive OPEN", "active OPEN", "CLOSE", "ABORT", "SEND"}
-
-Bases = dict[int, tuple[int | None, int | None]]
-
 
 class Row(NamedTuple):
     """One line of the ladder, before it is laid out."""
@@ -41,29 +37,6 @@ class Row(NamedTuple):
     kind: str        # "send-right", "recv-left", "lost-right", "note", "state", ...
     text: str
     transmission: int = -1  # the transmission's index, for segment rows
-
-
-def isn_bases(trace: Trace) -> Bases:
-    """For each transmission index: the ISNs of its sender and receiver at that moment.
-
-    A side's ISN is the sequence number of the last SYN it sent before (its
-    current incarnation); ``None`` while it has sent none.
-    """
-    latest: dict[str, int] = {}
-    bases = {}
-    for t in sorted(trace.transmissions, key=lambda t: (t.sent_event, t.index)):
-        if Flags.SYN in t.segment.flags and t.origin is not Origin.INJECTED:
-            latest[t.src] = t.segment.seq
-        bases[t.index] = (latest.get(t.src), latest.get(t.dst))
-    return bases
-
-
-def relative(segment: Segment, seq_base: int | None, ack_base: int | None) -> Segment:
-    """``segment`` with SEQ and ACK counted from the given ISNs (unchanged where ``None``)."""
-    seq = segment.seq if seq_base is None else seq_diff(segment.seq, seq_base)
-    ack = segment.ack if ack_base is None or Flags.ACK not in segment.flags \
-        else seq_diff(segment.ack, ack_base)
-    return replace(segment, seq=seq, ack=ack)
 
 
 def segment_text(t: Transmission, bases: Bases | None) -> str:

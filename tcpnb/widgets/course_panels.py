@@ -14,7 +14,7 @@ import ipywidgets as w
 import plotly.graph_objects as go
 
 from ..course import stale, timewait
-from ..sim import analysis
+from ..sim import analysis, scenarios
 from ..sim.trace import Trace
 from ..views.ladder import ladder
 from .panel import ControlPanel
@@ -76,7 +76,7 @@ def window_panel(**start: float) -> FigurePanel:
 
 
 class ClosePanel(ControlPanel):
-    """Controls for :func:`tcpnb.course.timewait.close` (who closes first, which segment is lost, the network) and its ladder.
+    """Controls for :func:`tcpnb.sim.scenarios.close` (who closes first, which segment is lost, the network) and its ladder.
 
     The figure is replaced in one ``Output`` on each change (no output capture,
     so it also runs under nbclient and nbval).  ``update(**values)`` does what
@@ -89,7 +89,7 @@ class ClosePanel(ControlPanel):
         self.controls: dict[str, Any] = {
             "first": w.ToggleButtons(options=["A", "B"], value=values["first"],
                                      description="closes first", style=style),
-            "lose": w.Dropdown(options=list(timewait.LOSSES), value=values["lose"], description="lose",
+            "lose": w.Dropdown(options=list(scenarios.LOSSES), value=values["lose"], description="lose",
                                style=style),
             "delay": w.FloatSlider(value=values["delay"], min=0.01, max=0.6, step=0.01,
                                    description="delay (s)", continuous_update=False, style=style),
@@ -110,7 +110,7 @@ class ClosePanel(ControlPanel):
     def redraw(self) -> None:
 
         values = self.values
-        self.trace = timewait.close(values.pop("first"), **values)
+        self.trace = scenarios.close(**values)
         self.status.value = analysis.summary(self.trace)
         self.show(self.out, ladder(self.trace))
 

@@ -1,4 +1,4 @@
-"""Control panels: sliders that re-run a scenario and redraw its figure in place.
+"""``explore`` and ``compare``: a scenario's sliders, which re-run it and redraw its figure in place.
 
     from tcpnb import widgets
     panel = widgets.explore("syn_lost", delay=0.2)        # shows itself as a cell's result
@@ -27,7 +27,7 @@ import inspect
 import json
 import sys
 import uuid
-from typing import Any, Callable
+from typing import Any, Callable, Literal
 
 import ipywidgets as w
 import plotly.graph_objects as go
@@ -44,7 +44,10 @@ View = Callable[[Trace], go.Figure]
 #: Something to show under the figure, e.g. :func:`tcpnb.views.knowledge`: its result's
 #: ``_repr_html_()`` (else its text).
 Below = Callable[[Trace], Any]
-VIEWS: dict[str, View] = {"ladder": ladder, "timeline": timeline, "states": state_diagram}
+#: A view by name, and how the figure is shown (see the module's docstring).
+ViewName = Literal["ladder", "timeline", "states"]
+Backend = Literal["output", "figurewidget"]
+VIEWS: dict[ViewName, View] = {"ladder": ladder, "timeline": timeline, "states": state_diagram}
 #: name -> (label, min, max, step); the profile chooser is separate.
 SLIDERS: dict[str, tuple[str, float, float, float]] = {
     "delay": ("delay (s)", 0.0, 1.0, 0.01),
@@ -106,8 +109,8 @@ def _figure_widget() -> go.FigureWidget:
 class _Pane:
     """One scenario, one view, and the widget that shows its figure."""
 
-    def __init__(self, scenario: str | tuple[str, dict[str, Any]], view: str | View,
-                 backend: str, height: int | None, below: Below | None = None) -> None:
+    def __init__(self, scenario: str | tuple[str, dict[str, Any]], view: ViewName | View,
+                 backend: Backend, height: int | None, below: Below | None = None) -> None:
         name, fixed = (scenario, {}) if isinstance(scenario, str) else scenario
         self.func, self.fixed = scenarios.get(name), dict(fixed)
         self.name = name + "".join(f", {k}={v!r}" for k, v in self.fixed.items())
@@ -291,8 +294,8 @@ def _controls(func: Callable[..., Trace], values: dict[str, Any],
     return tuple(controls)
 
 
-def explore(scenario: str, *, view: str | View = "ladder",
-            controls: tuple[str, ...] | None = None, backend: str = "output",
+def explore(scenario: str, *, view: ViewName | View = "ladder",
+            controls: tuple[str, ...] | None = None, backend: Backend = "output",
             height: int | None = None, below: Below | None = None, **values: Any) -> Panel:
     """A control panel for ``scenario``: sliders, a profile chooser, an outcome line, a figure.
 
@@ -318,8 +321,8 @@ def explore(scenario: str, *, view: str | View = "ladder",
 
 
 def compare(left: str | tuple[str, dict[str, Any]], right: str | tuple[str, dict[str, Any]], *,
-            view: str | View = "ladder", controls: tuple[str, ...] | None = None,
-            backend: str = "output", height: int = 640, **values: Any) -> Panel:
+            view: ViewName | View = "ladder", controls: tuple[str, ...] | None = None,
+            backend: Backend = "output", height: int = 640, **values: Any) -> Panel:
     """Two scenarios side by side under one set of sliders.
 
     ``left`` and ``right`` are scenario names or ``(name, keywords)`` pairs, e.g.
