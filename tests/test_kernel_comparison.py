@@ -1,6 +1,6 @@
 """The simulator with profiles.LINUX against the committed captures of the Linux kernel.
 
-Each capture in data/captures has a mirroring simulation in tcpnb.real.
+Each capture in tcpnb/real/captures has a mirroring simulation in tcpnb.real.
 They must send the same segments (flags without PSH, relative SEQ/ACK,
 lengths) in the same order, at the same times within max(5 %, one timer-wheel
 slot), except where real.DIFFERENCES names a difference -- and each
@@ -17,7 +17,7 @@ import pytest
 from tcpnb import State, real
 from tcpnb.real import DIFFERENCES, RUNS, compare, mirror, seen, simulate, tolerance
 
-CAPTURES = Path(__file__).resolve().parent.parent / "data" / "captures"
+CAPTURES = Path(__file__).resolve().parent.parent / "tcpnb" / "real" / "captures"
 NAMES = sorted(RUNS)
 
 
