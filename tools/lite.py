@@ -36,7 +36,7 @@ import lite_wheels  # noqa: E402
 import sync_notebooks as sync  # noqa: E402
 
 #: Python distributions whose JupyterLab extension the site needs.
-EXTENSIONS = ("jupyterlite-pyodide-kernel", "jupyterlab-widgets", "plotly")
+EXTENSIONS = ("jupyterlite-pyodide-kernel", "jupyterlab-widgets", "plotly", "anywidget")
 KERNEL_PLUGIN = "@jupyterlite/pyodide-kernel-extension:kernel"
 KERNELSPEC = {"name": "python", "display_name": "Python (Pyodide)", "language": "python"}
 #: A markdown image whose address is on the network, with the link around it if there is one.

@@ -96,16 +96,6 @@ def mimebundle(fig: go.Figure, colab: bool | None = None) -> dict[str, Any]:
     return {"text/html": page, "text/plain": text}
 
 
-def _figure_widget() -> go.FigureWidget:
-    """An empty ``go.FigureWidget``: an anywidget, which only ``tcpnb[figurewidget]`` installs."""
-    try:
-        return go.FigureWidget()
-    except ImportError as error:
-        raise ImportError("backend='figurewidget' needs anywidget (plotly's FigureWidget is one): "
-                          "pip install 'tcpnb[figurewidget]', or keep the default "
-                          "backend='output'") from error
-
-
 class _Pane:
     """One scenario, one view, and the widget that shows its figure."""
 
@@ -124,7 +114,7 @@ class _Pane:
         self.trace: Trace | None = None
         self.figure: go.Figure | None = None
         self.widget: w.Widget = (w.Output(layout=w.Layout(min_height=f"{height or 560}px"))
-                                 if backend == "output" else _figure_widget())
+                                 if backend == "output" else go.FigureWidget())
         self.below, self.below_html = below, w.HTML()
         #: What the panel shows: the figure, and under it ``below``'s HTML if there is one.
         self.box: w.Widget = self.widget if below is None else w.VBox([self.widget,
@@ -304,8 +294,8 @@ def explore(scenario: str, *, view: ViewName | View = "ladder",
         view: ``"ladder"``, ``"timeline"``, ``"states"`` or a function trace -> figure.
         controls: which controls to show (default: delay, jitter, loss, seed and
             profile, plus MSL and TIME-WAIT for runs that reach TIME-WAIT).
-        backend: ``"output"`` (light, default) or ``"figurewidget"`` (needs
-            ``pip install "tcpnb[figurewidget]"``: plotly's FigureWidget is an anywidget).
+        backend: ``"output"`` (light, default) or ``"figurewidget"`` (plotly's
+            ``FigureWidget``, an anywidget: updates in place, heavier to load).
         height: figure height in pixels (default: the view's own).
         below: a function trace -> something with ``_repr_html_``, e.g.
             :func:`tcpnb.views.knowledge`, shown under the figure and redrawn with it.
