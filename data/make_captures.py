@@ -5,11 +5,12 @@ Each *scenario* is a tiny socket program that plays both ends of one TCP
 connection (client and server are two sockets in this one Python process).
 While it runs we record:
 
-* every segment, with ``tcpdump`` (``captures/<scenario>.pcap``), and
+* every segment, with ``tcpdump`` (``tcpnb/real/captures/<scenario>.pcap``), and
 * the socket states, by polling ``ss -tan`` every 20 ms,
 
-and then write a small JSON summary (``captures/<scenario>.json``) that the
-course notebooks read.
+and then write a small JSON summary (``tcpnb/real/captures/<scenario>.json``) that the
+course notebooks read.  The captures live inside the package, so that a wheel of tcpnb
+carries them (``tcpnb.real`` loads them through ``importlib.resources``).
 
 Every scenario runs in a fresh network namespace of its own, so that no other
 traffic on the machine mixes into the capture, and so that the iptables rules
@@ -57,7 +58,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
-CAPTURES = Path(__file__).resolve().parent / "captures"
+# The captures ship inside the package (tcpnb.real loads them through importlib.resources).
+CAPTURES = Path(__file__).resolve().parent.parent / "tcpnb" / "real" / "captures"
 FORMAT = 1               # version of the JSON summary format
 
 SNAPLEN = 128            # bytes kept per packet: headers only

@@ -36,8 +36,8 @@ __all__ = [
     "Handshake", "IllegalTransition", "IncrementingISN", "LINUX", "Origin", "Profile", "RFC",
     "RandomISN", "Segment", "SimEndpoint", "Simulation", "State", "Trace", "Transmission",
     "UsageError", "analysis", "compare", "explore", "knowledge", "ladder", "load_capture",
-    "on_received", "on_state", "profiles", "scenarios", "setup", "state_diagram", "text_ladder",
-    "timeline",
+    "on_received", "on_state", "profiles", "scenarios", "setup", "solution", "state_diagram",
+    "text_ladder", "timeline",
 ]
 __version__ = "0.1.0"
 
@@ -51,6 +51,7 @@ _LAZY = {
     "explore": ("widgets.scenario_panel", "explore"),
     "compare": ("widgets.scenario_panel", "compare"),
     "setup": ("widgets.colab", "setup"),
+    "solution": ("course.reveal", "solution"),
 }
 
 

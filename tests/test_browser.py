@@ -13,6 +13,7 @@ In CI (``CI=true``) a missing Chromium or Playwright fails the test; elsewhere i
 from __future__ import annotations
 
 import ast
+import contextlib
 import http.cookiejar
 import json
 import os
@@ -72,18 +73,33 @@ def lab(tmp_path: Path) -> Iterator[tuple[str, Path]]:
     root = tmp_path / "root"
     (root / "notebooks").mkdir(parents=True)
     shutil.copy(notebook, root / "notebooks" / notebook.name)  # autosave must not touch the original
+    (root / "notebooks" / "questions").symlink_to(ROOT / "notebooks" / "questions")
     (root / "data").symlink_to(ROOT / "data")
-    home = tmp_path / "jupyter"
-    settings = home / "settings" / "@jupyterlab" / "apputils-extension"
-    settings.mkdir(parents=True)
-    (settings / "notification.jupyterlab-settings").write_text(
-        json.dumps({"fetchNews": "false", "checkForUpdates": False}))
+    log = tmp_path / "jupyterlab.log"
+    with jupyterlab(root, tmp_path / "jupyter", log) as base:
+        _start_kernel(base, f"notebooks/{notebook.name}")
+        yield f"{base}/lab/tree/notebooks/{notebook.name}", log
+
+
+@contextlib.contextmanager
+def jupyterlab(root: Path, home: Path, log: Path,
+               settings: dict[str, dict[str, Any]] | None = None) -> Iterator[str]:
+    """A JupyterLab server on ``root``, its config and ``settings`` under ``home``; yields its URL.
+
+    ``settings`` maps a plugin (``"notebook-extension/tracker"``) to its values; the news
+    toast is always off, or it can cover the outputs.
+    """
+    plugins = {"apputils-extension/notification": {"fetchNews": "false", "checkForUpdates": False},
+               **(settings or {})}
+    for plugin, values in plugins.items():
+        path = home / "settings" / "@jupyterlab" / f"{plugin}.jupyterlab-settings"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(values))
     env = {**os.environ, "JUPYTER_CONFIG_DIR": str(home / "config"),
            "JUPYTER_RUNTIME_DIR": str(home / "runtime"),
            "JUPYTERLAB_SETTINGS_DIR": str(home / "settings"),
            "JUPYTERLAB_WORKSPACES_DIR": str(home / "workspaces")}
     port = _free_port()
-    log = tmp_path / "jupyterlab.log"
     with open(log, "wb") as out:
         server = subprocess.Popen(
             [sys.executable, "-m", "jupyterlab", "--no-browser", "--ServerApp.token=",
@@ -93,8 +109,7 @@ def lab(tmp_path: Path) -> Iterator[tuple[str, Path]]:
             start_new_session=True)
     try:
         _wait_for_server(f"http://127.0.0.1:{port}/api/status", server, log)
-        _start_kernel(f"http://127.0.0.1:{port}", f"notebooks/{notebook.name}")
-        yield f"http://127.0.0.1:{port}/lab/tree/notebooks/{notebook.name}", log
+        yield f"http://127.0.0.1:{port}"
     finally:
         _stop(server)
 

@@ -1,6 +1,6 @@
 """The simulator with profiles.LINUX against the committed captures of the Linux kernel.
 
-Each capture in data/captures has a mirroring simulation in tcpnb.real.
+Each capture in tcpnb/real/captures has a mirroring simulation in tcpnb.real.
 They must send the same segments (flags without PSH, relative SEQ/ACK,
 lengths) in the same order, at the same times within max(5 %, one timer-wheel
 slot), except where real.DIFFERENCES names a difference -- and each
@@ -17,7 +17,7 @@ import pytest
 from tcpnb import State, real
 from tcpnb.real import DIFFERENCES, RUNS, compare, mirror, seen, simulate, tolerance
 
-CAPTURES = Path(__file__).resolve().parent.parent / "data" / "captures"
+CAPTURES = Path(__file__).resolve().parent.parent / "tcpnb" / "real" / "captures"
 NAMES = sorted(RUNS)
 
 
@@ -198,20 +198,3 @@ def test_slot_follows_the_timer_wheel():
 def test_unknown_scenario():
     with pytest.raises(ValueError, match="unknown scenario 'nope'; known: normal_close"):
         simulate("nope")
-
-
-def test_self_checks_of_notebook_06():
-    from tcpnb.course import questions_real as q
-
-    isn = q.relative_isn()
-    assert [isn.check(i).correct for i in range(3)] == [False, True, False]
-    assert "M8" in isn.check(0).message and "M8" in isn.check(2).message
-    ack = q.ack_of_request()
-    assert ack.check(1001).correct and "M9" in ack.check(2).message
-    tw = q.time_wait_linux()
-    found = real.summary("time_wait_length")["findings"]
-    assert tw.check(round(found["time_wait_length_min"])).correct
-    assert "M7" in tw.check(240).message and "M7" in tw.check(120).message
-    gaps = real.summary("syn_retries_default")["findings"]["syn_gaps"]
-    assert [round(g) for g in gaps[:6]] == [1, 1, 1, 1, 1, 2] and q.syn_spacing().check(1).correct
-    assert set(q.TARGETS) == {"relative_isn", "ack_of_request", "time_wait_linux", "syn_spacing"}

@@ -139,7 +139,7 @@ def test_a_capture_like_trace_with_segments_only_draws() -> None:
     assert empty.layout.title.text.startswith("0 segments between A and B")
 
 
-CAPTURES = Path(__file__).resolve().parent.parent / "data" / "captures"
+CAPTURES = Path(__file__).resolve().parent.parent / "tcpnb" / "real" / "captures"
 
 
 def _first_syns_dropped(trace: Trace, count: int) -> Trace:

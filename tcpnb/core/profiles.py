@@ -8,7 +8,7 @@ Two profiles ship with tcpnb:
 * :data:`LINUX` is what a current Linux kernel does.  Each number names its
   source: the kernel's ``include/net/tcp.h`` and
   ``Documentation/networking/ip-sysctl.rst``, and captures of this machine's
-  kernel in ``data/captures`` (see ``data/README.md``).
+  kernel in ``tcpnb/real/captures`` (see ``data/README.md``).
 
 Every field can be overridden for one simulation: ``Simulation(msl=5.0)``.
 """
@@ -171,7 +171,7 @@ RFC = Profile(
 )
 
 #: A current Linux kernel (numbers from include/net/tcp.h and ip-sysctl.rst defaults,
-#: checked against this machine's kernel in data/captures).
+#: checked against this machine's kernel in tcpnb/real/captures).
 LINUX = Profile(
     name="Linux",
     msl=30.0,                   # Linux has no MSL; TIME-WAIT is a fixed 60 s (below)

@@ -426,20 +426,3 @@ def describe(points: Sequence[Rates]) -> str:
                      else f"{label}: still {points[-1].rate(name):.1%} at "
                           f"{points[-1].multiple:g} x MSL")
     return "; ".join(lines) + "."
-
-
-# ------------------------------------------------------------- Linux captures
-def linux_capture(name: str) -> dict[str, Any] | None:
-    """A capture of this project's Linux kernel from ``data/captures/<name>.json``.
-
-    ``None`` where the repository's data folder is not there (e.g. tcpnb
-    installed from a wheel on Colab).
-    """
-    import json
-    from pathlib import Path
-
-    path = Path(__file__).resolve().parents[2] / "data" / "captures" / f"{name}.json"
-    if not path.is_file():
-        return None
-    data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
-    return data

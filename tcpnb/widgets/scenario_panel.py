@@ -294,7 +294,8 @@ def explore(scenario: str, *, view: ViewName | View = "ladder",
         view: ``"ladder"``, ``"timeline"``, ``"states"`` or a function trace -> figure.
         controls: which controls to show (default: delay, jitter, loss, seed and
             profile, plus MSL and TIME-WAIT for runs that reach TIME-WAIT).
-        backend: ``"output"`` (light, default) or ``"figurewidget"``.
+        backend: ``"output"`` (light, default) or ``"figurewidget"`` (plotly's
+            ``FigureWidget``, an anywidget: updates in place, heavier to load).
         height: figure height in pixels (default: the view's own).
         below: a function trace -> something with ``_repr_html_``, e.g.
             :func:`tcpnb.views.knowledge`, shown under the figure and redrawn with it.
