@@ -23,7 +23,7 @@ seeds = st.integers(0, 2**40)
 @settings(max_examples=2000, deadline=None)
 @given(seed=seeds)
 def test_random_runs_end_with_no_endpoint_stuck_and_every_byte_honest(seed: int) -> None:
-    sim = soak.random_run(seed, max_events=50_000)
+    sim = soak.random_run(seed)  # its budget (200,000 events): seed 11,929,694,435 needs 53,633
     trace = sim.run()
     assert soak.problems(sim, trace) == []
 
