@@ -158,7 +158,7 @@ def _faster_network() -> str:
 
 def _after_fin_acked() -> int:
     trace = scenarios.half_close(delay=0.1)
-    closed = next(c.t for c in trace.app_calls if c.endpoint == "A" and c.call == "close")
+    closed = next(c.t for c in trace.app_calls if c.endpoint == "A" and c.call == "shutdown")
     assert sum(len(d.data) for d in trace.deliveries if d.endpoint == "A" and d.t > closed) > 0
     return 1  # "The bytes reach A's application, and A acknowledges them."
 

@@ -1,6 +1,6 @@
 """The captures of the Linux kernel, and the simulation that mirrors each.
 
-The package carries 16 captures of this project's Linux kernel in
+The package carries 17 captures of this project's Linux kernel in
 ``tcpnb/real/captures`` (made by ``data/make_captures.py``; see
 ``data/README.md``): a pcap file and a JSON summary each, and
 ``environment.json`` (the kernel and its settings).  They load through
@@ -149,7 +149,7 @@ def half_close(**settings: Any) -> Trace:
     server.listen()
     client.connect("server")
     client.send(1000, at=on_state(S.ESTABLISHED, delay=4e-5))
-    client.close(at=on_state(S.ESTABLISHED, delay=5.5e-5))  # after the request's ACK
+    client.shutdown(at=on_state(S.ESTABLISHED, delay=5.5e-5))  # SHUT_WR, after the request's ACK
     for k in (1, 2, 3):
         server.send(500, at=on_state(S.CLOSE_WAIT, delay=0.2 * k))
     server.close(at=on_state(S.CLOSE_WAIT, delay=0.8))
@@ -304,6 +304,25 @@ def self_connect(**settings: Any) -> Trace:
     me.connect("self")
     me.send(5, at=on_state(S.ESTABLISHED, delay=3.7e-4))
     me.close(at=on_state(S.ESTABLISHED, delay=0.202))
+    return sim.run()
+
+
+@_run()
+def close_then_reply(call: str = "close", **settings: Any) -> Trace:
+    """A 100-byte request and the socket close(); the server's reply draws the client's RST.
+
+    ``call="shutdown"`` makes the client call shutdown() instead (not what was captured).
+    """
+    sim = _linux(**settings)
+    client, server = _pair(sim, 17)
+    server.listen()
+    client.connect("server")
+    client.send(100, at=on_state(S.ESTABLISHED, delay=5.5e-4))
+    ending = {"close": client.close, "shutdown": client.shutdown}[call]
+    ending(at=on_state(S.ESTABLISHED, delay=5.94e-4))
+    server.send(1000, at=on_received(100, delay=0.1114))  # the reply: a RST answers it
+    server.send(1000, at=on_received(100, delay=0.2936))  # EPIPE: "connection does not exist"
+    server.close(at=on_received(100, delay=0.2937))
     return sim.run()
 
 
