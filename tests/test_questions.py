@@ -19,6 +19,7 @@ from tcpnb import State, analysis, knowledge, scenarios
 from tcpnb.core.states import TRANSITIONS, Trigger
 from tcpnb.course import review, stale, timewait
 from tcpnb.course.quiz import NumberQuestion, Question
+from tcpnb import real
 from tcpnb.real import capture
 
 from .conftest import check_question
@@ -157,7 +158,7 @@ def _faster_network() -> str:
 
 def _after_fin_acked() -> int:
     trace = scenarios.half_close(delay=0.1)
-    closed = next(c.t for c in trace.app_calls if c.endpoint == "A" and c.call == "close")
+    closed = next(c.t for c in trace.app_calls if c.endpoint == "A" and c.call == "shutdown")
     assert sum(len(d.data) for d in trace.deliveries if d.endpoint == "A" and d.t > closed) > 0
     return 1  # "The bytes reach A's application, and A acknowledges them."
 
@@ -233,15 +234,15 @@ def _fin_ack_number() -> int:
 
 
 def _client_isn() -> int:
-    trace = capture.load(ROOT / "data/captures/normal_close.pcap")
-    raw = capture.load(ROOT / "data/captures/normal_close.pcap", relative=False)
+    trace = capture.load(real.captures_dir() / "normal_close.pcap")
+    raw = capture.load(real.captures_dir() / "normal_close.pcap", relative=False)
     assert trace.transmissions[0].segment.seq == 0
     assert raw.transmissions[0].segment.seq == trace.params["isn"]["client"] != 0
     return 1
 
 
 def _ack_of_request() -> int:
-    trace = capture.load(ROOT / "data/captures/normal_close.pcap")
+    trace = capture.load(real.captures_dir() / "normal_close.pcap")
     request = next(t for t in trace.transmissions if t.src == "client" and t.segment.seg_len == 1000)
     assert request.segment.seq == 1
     return next(t.segment.ack for t in trace.transmissions

@@ -155,12 +155,6 @@ def test_figure_and_panel_build() -> None:
         panel.update(colour="red")
 
 
-def test_linux_captures_are_found_when_the_data_folder_is_there() -> None:
-    capture = tw.linux_capture("time_wait_length")
-    assert capture is not None and 59 < capture["findings"]["time_wait_length_min"] < 62
-    assert tw.linux_capture("no_such_capture") is None
-
-
 def test_close_panel_redraws_the_run_it_is_asked_for() -> None:
     panel = widgets.close_panel(delay=0.1, lose="first FIN")
     assert panel.trace is not None and "FIN lost once" in panel.summary

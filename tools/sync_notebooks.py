@@ -15,7 +15,9 @@ writes, replacing what an earlier run wrote (cells with ``metadata.tcpnb.generat
   ``<details><summary>Show the answer</summary>``; a code solution into one
   ``with tcpnb.solution():`` block, which shows what it prints only when the learner opens
   it, even after Run All; its code is folded too (``jupyter.source_hidden``, and Colab's
-  ``cellView: form``).  :func:`solution_problems` lists any solution cell not in that form.
+  ``cellView: form``).  :func:`solution_problems` lists any solution cell not in that form;
+* no outputs: a run saved by JupyterLab (outputs, execution counts, widget state) is cleared,
+  and every other edit kept.  The course is committed output-free.
 
 Links come from ``[project.urls] Repository`` in pyproject.toml.  Running it twice changes
 nothing.  Never edit a generated cell by hand: change this file and run it again.
@@ -41,6 +43,8 @@ sys.path.insert(0, str(ROOT))
 from tcpnb.widgets.colab import setup_cell_source  # noqa: E402
 
 BRANCH = "main"
+#: Cell metadata that a run or a view writes: run times, output folded or scrolled.
+RUN_METADATA = ("execution", "collapsed", "scrolled")
 SOLUTION_TAGS = {"solution", "exercise-solution"}
 ANSWER_SUMMARY = "Show the answer"  # a markdown answer's fold; the code's is tcpnb.solution()'s
 FOLD = "with tcpnb.solution():"
@@ -225,6 +229,13 @@ def sync(nb: nbformat.NotebookNode, path: str, repo: str,
         slide_metadata(cell)
         if is_solution(cell):
             fold_solution(cell)
+        if cell.cell_type == "code":
+            cell.outputs, cell.execution_count = [], None
+        for key in RUN_METADATA:
+            cell.metadata.pop(key, None)
+    nb.metadata.pop("widgets", None)
+    if "language_info" in nb.metadata:  # a kernel adds its version, lexer...: keep the name
+        nb.metadata["language_info"] = {"name": nb.metadata["language_info"].get("name", "python")}
     first_code = next((i for i, c in enumerate(cells) if c.cell_type == "code"), len(cells))
     setup = _cell("code", "setup", setup_cell_source(repo), tags=["setup"])
     cells.insert(first_code, setup)

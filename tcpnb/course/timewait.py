@@ -118,7 +118,8 @@ def request_then(ending: Ending = "close", *, request: int = 100, reply: int = 1
     b.listen()
     a.connect("B")
     a.send(request, at=on_state(State.ESTABLISHED))
-    getattr(a, ending)(at=on_state(State.ESTABLISHED, delay=0.001))
+    # "close" here is RFC 9293's CLOSE, shutdown(): A still reads the reply.
+    (a.shutdown if ending == "close" else a.abort)(at=on_state(State.ESTABLISHED, delay=0.001))
     b.send(reply, at=on_received(request))
     b.close(at=on_state(State.CLOSE_WAIT, delay=0.001))
     return sim.run()
@@ -200,7 +201,8 @@ def reconnect(*, time_wait: float, msl: float = 10.0, delay: float = 0.1,
     for k in (1, 2):
         a.send(100, at=on_state(State.ESTABLISHED, nth=k, delay=gap))
         b.send(100, at=on_state(State.ESTABLISHED, nth=k, delay=gap))
-    a.close(at=on_state(State.ESTABLISHED, delay=2 * gap))
+    # RFC 9293's CLOSE (shutdown()): a late copy of B's data is read, not answered with RST.
+    a.shutdown(at=on_state(State.ESTABLISHED, delay=2 * gap))
     b.close(at=on_state(State.CLOSE_WAIT))
     return sim.run()
 
@@ -405,20 +407,3 @@ def describe(results: Results) -> str:
         lines.append(f"{label}: none from {safe:g} x MSL on" if safe is not None
                      else f"{label}: still {longest.rate(name):.1%} at {last:g} x MSL")
     return "; ".join(lines) + "."
-
-
-# ------------------------------------------------------------- Linux captures
-def linux_capture(name: str) -> dict[str, Any] | None:
-    """A capture of this project's Linux kernel from ``data/captures/<name>.json``.
-
-    ``None`` where the repository's data folder is not there (e.g. tcpnb
-    installed from a wheel on Colab).
-    """
-    import json
-    from pathlib import Path
-
-    path = Path(__file__).resolve().parents[2] / "data" / "captures" / f"{name}.json"
-    if not path.is_file():
-        return None
-    data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
-    return data

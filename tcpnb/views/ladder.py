@@ -236,9 +236,12 @@ class _Builder:
     def calls_and_notices(self) -> None:
         """The application's calls and the user's notices, just above the moment they happen."""
         items: dict[tuple[str, float], list[str]] = {}
+        hover: dict[tuple[str, float], list[str]] = {}  # which RFC 9293 call each one is
         for call in self.trace.app_calls:
             detail = call.detail if call.call == "send" else ""
             items.setdefault((call.endpoint, call.t), []).append(f"<i>{call.call}({detail})</i>")
+            if call.rfc:
+                hover.setdefault((call.endpoint, call.t), []).append(f"{call.call}() — {call.rfc}")
         for notice in self.trace.notices:
             colour = "#B22222" if notice.message.startswith("error") else "#555555"
             items.setdefault((notice.endpoint, notice.t), []).append(
@@ -253,7 +256,8 @@ class _Builder:
             self.notes.append(dict(x=self.lanes[name] + out * NOTES, y=y,
                                    text="<br>".join(texts), showarrow=False, yanchor="bottom",
                                    xanchor="right" if out < 0 else "left",
-                                   font=dict(size=palette.LABEL_SIZE - 1)))
+                                   font=dict(size=palette.LABEL_SIZE - 1),
+                                   hovertext="<br>".join(hover.get((name, t), [])) or None))
 
     def timers(self) -> None:
         """The retransmission timer as a bar beside its lane; long timers as shaded spans."""
