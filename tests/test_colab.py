@@ -157,9 +157,10 @@ import tcpnb
 tcpnb.setup()
 import ipywidgets
 panel = tcpnb.explore("syn_lost", delay=0.2)
-before = panel.panes[0].widget.outputs[0]["data"]
+before = panel.output.outputs[0]["data"]
 panel.controls["delay"].value = 0.4          # what moving the slider does
-after = panel.panes[0].widget.outputs[0]["data"]
+panel.flush()                                # the redraw a kernel would run next
+after = panel.output.outputs[0]["data"]
 print(json.dumps({"ipywidgets": ipywidgets.__version__, "kinds": sorted(after),
                   "changed": before != after, "status": panel.status.value}))
 """

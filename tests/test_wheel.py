@@ -131,7 +131,7 @@ def test_the_console_script_and_the_widget_dependencies_in_the_fresh_venv(
     # anywidget comes with the wheel (the number questions need it), but `import tcpnb` leaves it out.
     check = ("import sys, tcpnb\nassert 'anywidget' not in sys.modules\n"
              "from tcpnb.course.numberbox import NumberBox\n"
-             "tcpnb.explore('syn_lost', backend='figurewidget')\nprint('ok')")
+             "tcpnb.explore('syn_lost')\nprint('ok')")
     done = subprocess.run([str(installed["python"]), "-c", check], capture_output=True,
                           text=True, env=installed["env"], cwd=installed["home"])
     assert done.stdout.strip().endswith("ok"), done.stderr[-2000:]
