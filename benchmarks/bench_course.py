@@ -26,10 +26,11 @@ def main() -> None:
     print(f"timewait.failure_rates: {runs} runs in {elapsed:.2f} s = {runs / elapsed:,.0f}/s "
           f"({rates})")
     start = time.perf_counter()
-    results = stale.compare(runs)
+    results = stale.compare(runs=runs)
     elapsed = time.perf_counter() - start
+    two, three = (results.at(handshake=h).total("unwanted") for h in stale.HANDSHAKES)
     print(f"stale.compare: 2 x {runs} runs in {elapsed:.2f} s = {2 * runs / elapsed:,.0f}/s "
-          f"({results['two-way'].unwanted} and {results['three-way'].unwanted} unwanted)")
+          f"({two:.0f} and {three:.0f} unwanted)")
 
 
 if __name__ == "__main__":

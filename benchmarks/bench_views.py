@@ -1,84 +1,253 @@
-"""How fast the views are, and how heavy a notebook of control panels is.
+"""How fast the panels answer, and how heavy a notebook of control panels is.
 
-    python benchmarks/bench_views.py            # timings (a few seconds)
-    python benchmarks/bench_views.py --payload  # also execute two 3-panel notebooks (~30 s)
+    python benchmarks/bench_views.py            # panel latencies, figures, Monte Carlo (~1-2 min)
+    python benchmarks/bench_views.py --quick    # fewer repeats, no 1,000-run refinement
+    python benchmarks/bench_views.py --payload  # also execute a 3-panel notebook (~30 s)
 
-Prints numbers; asserts nothing (the targets are in the printout).
+Prints numbers; asserts nothing (the targets are in the printout).  Everything
+runs in this process, without a browser: a "slider move" is ``panel.update()``
+(what the page's slider does, minus the message's trip) or, on an asyncio event
+loop like a kernel's, setting the slider widget's value as an incoming message
+would.  On a shared machine the numbers move with the load: the load average is
+printed first.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
+import cProfile
 import json
+import os
+import pstats
 import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tcpnb import scenarios, widgets
-from tcpnb.course import multirun  # noqa: E402
+from tcpnb import scenarios, widgets  # noqa: E402
+from tcpnb.course import multirun, timewait  # noqa: E402
+from tcpnb.views.knowledge import knowledge  # noqa: E402
 from tcpnb.views.ladder import ladder  # noqa: E402
 from tcpnb.views.statediagram import state_diagram  # noqa: E402
+from tcpnb.widgets import experiment_panel  # noqa: E402
 
 
 def median_ms(action: Callable[[], object], repeat: int) -> float:
-    times = []
+    return timed(action, repeat)[0]
+
+
+def timed(action: Callable[[], object], repeat: int) -> tuple[float, float]:
+    """Median wall-clock and CPU milliseconds of ``action``.
+
+    This process has one thread, so its CPU time is what the wall clock would
+    show on an idle core; on a shared machine the two differ by the waiting.
+    """
+    wall, cpu = [], []
     for _ in range(repeat):
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.process_time()
         action()
-        times.append((time.perf_counter() - start) * 1000)
-    return statistics.median(times)
+        wall.append((time.perf_counter() - start) * 1000)
+        cpu.append((time.process_time() - start_cpu) * 1000)
+    return statistics.median(wall), statistics.median(cpu)
 
 
-def control_change(name: str, repeat: int = 60) -> float:
-    """Median ms from ``panel.update(delay=...)`` to the Output holding the new figure."""
-    panel = widgets.explore(name)
-    delays = [0.05 + 0.01 * (k % 40) for k in range(repeat)]
-    it = iter(delays)
-    return median_ms(lambda: panel.update(delay=next(it)), repeat)
+# ------------------------------------------------------------ single-run panels
+#: The course's single-run panels, as the notebooks make them, and the slider each moves.
+PANELS: dict[str, tuple[Callable[[], Any], str, Callable[[int], Any]]] = {
+    "00 explore + knowledge": (lambda: widgets.explore("three_way_handshake", data=0, loss=0.3,
+                                                       seed=1, below=knowledge),
+                               "loss", lambda k: 0.05 * (k % 10)),
+    "01 explore": (lambda: widgets.explore("three_way_handshake", data=0, delay=0.3),
+                   "delay", lambda k: 0.05 + 0.01 * (k % 40)),
+    "02 window": (lambda: widgets.window_panel(gap=1.0, sent_before=1),
+                  "gap", lambda k: 0.05 * (k % 100)),
+    "03 close": (lambda: widgets.close_panel(first="A", lose="first FIN", delay=0.1),
+                 "delay", lambda k: 0.05 + 0.01 * (k % 40)),
+    "04 compare": (lambda: widgets.compare("final_ack_lost", ("final_ack_lost",
+                                                              {"time_wait": 0.5})),
+                   "delay", lambda k: 0.05 + 0.01 * (k % 40)),
+}
 
 
-def big_trace():
-    """A lifecycle run with about 200 segments."""
-    return scenarios.lifecycle(request=26_000, reply=26_000)
+def single_run_panels(repeat: int) -> None:
+    print(f"slider -> figure in the Output, in-process (panel.update, median of {repeat}; "
+          "target <= 100 ms; a move from the page waits 5 ms more for further moves):")
+    for name, (make, control, value) in PANELS.items():
+        panel = make()
+        it = iter(range(1, 10**6))
+        wall, cpu = timed(lambda: panel.update(**{control: value(next(it))}), repeat)
+        print(f"  {name:<24} {wall:6.1f} ms wall clock, {cpu:6.1f} ms CPU")
 
 
-def timings() -> None:
+def where_the_time_goes(repeat: int) -> None:
+    """Split a redraw of the close panel (03) into its parts, with the profiler."""
+    panel = widgets.close_panel()
+    profile = cProfile.Profile()
+    profile.enable()
+    for k in range(repeat):
+        panel.update(delay=0.05 + 0.01 * (k % 40))
+    profile.disable()
+    stats = pstats.Stats(profile).stats  # type: ignore[attr-defined]
+    cumulative: dict[tuple[str, str], float] = {}
+    for (file, _, func), (_, _, _, cum, _) in stats.items():
+        key = (Path(file).name, func)
+        cumulative[key] = max(cumulative.get(key, 0.0), cum)
+    parts = [("the whole redraw (panel.update)", "panel.py", "update"),
+             ("run the close (scenarios.close)", "scenarios.py", "close"),
+             ("build the ladder figure (views)", "ladder.py", "ladder"),
+             ("  of which go.Figure(): plotly validation", "_figure.py", "__init__"),
+             ("  of which the 'simple_white' template", "_template.py", "__init__"),
+             ("figure -> JSON for the Output", "basedatatypes.py", "to_plotly_json")]
+    print(f"where a redraw of 03's close panel goes (profiled, {repeat} redraws; the profiler "
+          "slows everything about 2x):")
+    for label, file, func in parts:
+        print(f"  {label:<44} {1000 * cumulative.get((file, func), 0.0) / repeat:6.1f} ms")
+
+
+def held_arrow_key(seconds: float = 1.5, rate: float = 30.0) -> None:
+    """A held arrow key: a move every 1/rate s; how many redraws, and how late the last one."""
+    print(f"held arrow key on 03's delay slider ({rate:.0f} moves/s for {seconds} s, on an "
+          "asyncio loop like a kernel's):")
+    for coalesced in (True, False):
+        async def main() -> tuple[int, float]:
+            panel = widgets.close_panel()
+            draws: list[float] = []
+            draw = panel.draw
+
+            def counted(**values: Any) -> Any:
+                figure = draw(**values)
+                draws.append(time.perf_counter())
+                return figure
+
+            panel.draw = counted
+            slider = panel.controls["delay"]
+            loop = asyncio.get_running_loop()
+            start = time.perf_counter()
+            moves = int(seconds * rate)
+
+            def press(k: int) -> None:
+                if coalesced:
+                    slider.value = round(0.1 + 0.01 * (k + 1), 2)
+                else:  # what a panel without coalescing does: draw on every move
+                    panel.update(delay=round(0.1 + 0.01 * (k + 1), 2))
+
+            for k in range(moves):
+                loop.call_at(loop.time() + k / rate, press, k)
+            await asyncio.sleep(moves / rate)
+            while panel.values["delay"] != round(0.1 + 0.01 * moves, 2) or panel._soon.pending:
+                await asyncio.sleep(0.005)
+            last_move = start + (moves - 1) / rate
+            return len(draws), (max(draws) - last_move) * 1000
+
+        count, late = asyncio.run(main())
+        print(f"  {'coalesced' if coalesced else 'one redraw per move':<20} "
+              f"{count:3d} redraws for {int(seconds * rate)} moves; the last move drawn "
+              f"{late:6.0f} ms after it was made")
+
+
+# ------------------------------------------------------------ the TIME-WAIT panel
+def time_wait_panel(full: bool) -> None:
+    """First estimate after a move, then the refinement to 1,000 runs per point on an event loop."""
+    panel = widgets.time_wait_panel(runs=1000)
+    firsts = []
+    for msl in (8.0, 9.0, 11.0, 12.0, 10.0, 7.0, 13.0, 10.0):
+        start, start_cpu = time.perf_counter(), time.process_time()
+        panel.update(msl=msl)
+        firsts.append(((time.perf_counter() - start) * 1000,
+                       (time.process_time() - start_cpu) * 1000, panel.results.runs))
+    wall, cpu = (statistics.median(f[k] for f in firsts) for k in (0, 1))
+    print(f"TIME-WAIT panel (04), {len(panel.results)} TIME-WAIT lengths: a move -> first "
+          f"estimate drawn: median {wall:.0f} ms wall clock, {cpu:.0f} ms CPU (target <= 200 ms),"
+          f" {min(f[2] for f in firsts)}-{max(f[2] for f in firsts)} runs per point")
+    if not full:
+        return
+
+    async def main() -> dict[str, Any]:
+        loop = asyncio.get_running_loop()
+        panel = widgets.time_wait_panel(runs=1000)
+        lags: list[float] = []
+        marks: dict[int, float] = {}
+        start = time.perf_counter()
+
+        def probe() -> None:  # stands for a slider message: how long it waits for the loop
+            due = loop.time()
+            loop.call_soon(lambda: lags.append((loop.time() - due) * 1000))
+            if not panel._slices.done:
+                loop.call_later(0.1, probe)
+
+        loop.call_later(0.1, probe)
+        start_cpu = time.process_time()
+        while not panel._slices.done:
+            for n in (100, 300, 1000):
+                if n not in marks and panel._results.runs >= n:
+                    marks[n] = time.perf_counter() - start
+            await asyncio.sleep(0.01)
+        marks[panel._results.runs] = time.perf_counter() - start
+        return {"marks": marks, "lags": lags, "results": panel._results,
+                "cpu": time.process_time() - start_cpu}
+
+    out = asyncio.run(main())
+    runs = out["results"].runs * len(out["results"])
+    lags = sorted(out["lags"])
+    marks = ", ".join(f"{n} runs per point at {s:.1f} s" for n, s in sorted(out["marks"].items()))
+    print(f"  refining on the event loop (slices of {experiment_panel.SLICE * 1000:.0f} ms, "
+          f"redraw every {experiment_panel.REDRAW} s): {marks} wall clock; "
+          f"{out['cpu']:.1f} s CPU in all")
+    print(f"  a message waits for the loop: median {statistics.median(lags):.0f} ms, "
+          f"max {lags[-1]:.0f} ms ({len(lags)} probes)")
+    start, start_cpu = time.perf_counter(), time.process_time()
+    sweep = timewait.sweep(runs=1000, msl=10.0, rfc1337=True)
+    plain, plain_cpu = time.perf_counter() - start, time.process_time() - start_cpu
+    same = sweep.points == out["results"].points
+    print(f"  the same {runs} runs as one plain sweep: {plain:.1f} s wall clock, {plain_cpu:.1f} s "
+          f"CPU ({runs / plain_cpu:.0f} runs per CPU second); panel result == sweep: {same}")
+
+
+def figures(repeat: int) -> None:
     ladder(scenarios.normal_close())  # warm up plotly's validators
-    print("control change -> updated figure data (median of 60, target < 30 ms):")
-    for name in ("lifecycle", "normal_close", "three_way_handshake"):
-        print(f"  {name:<22} {control_change(name):6.1f} ms")
-    trace = big_trace()
+    trace = scenarios.lifecycle(request=26_000, reply=26_000)
     n = len(trace.transmissions)
-    print(f"ladder figure for a {n}-segment trace (median of 10, target < 150 ms): "
-          f"{median_ms(lambda: ladder(trace), 10):6.1f} ms; with all {n} labels placed: "
-          f"{median_ms(lambda: ladder(trace, labels=True), 10):6.1f} ms")
-    print(f"state diagram with paths: {median_ms(lambda: state_diagram(trace), 10):6.1f} ms")
+    print(f"ladder figure for a {n}-segment trace (median of {repeat}, target < 150 ms): "
+          f"{median_ms(lambda: ladder(trace), repeat):6.1f} ms; with all {n} labels placed: "
+          f"{median_ms(lambda: ladder(trace, labels=True), repeat):6.1f} ms")
+    print(f"state diagram with paths: {median_ms(lambda: state_diagram(trace), repeat):6.1f} ms")
+    results = timewait.sweep(runs=30)
+    print(f"TIME-WAIT figure (11 points): {median_ms(lambda: timewait.figure(results), repeat):.1f}"
+          " ms to build")
+
+
+def monte_carlo() -> None:
     results = multirun.run_many("lifecycle", runs=1000, grid={"loss": [0.05]})
     print(f"Monte Carlo: 1000 runs of lifecycle at loss 0.05: {results.seconds:.2f} s")
     results = multirun.run_many("syn_lost", runs=200, grid={"loss": [0, .1, .2, .3, .4]}, times=0)
     print(f"Monte Carlo: 5 x 200 runs of syn_lost: {results.seconds:.2f} s")
+    start = time.perf_counter()
+    timewait.failure_rates(0.0, runs=1000)
+    print(f"Monte Carlo: 1000 runs of the TIME-WAIT experiment at one length: "
+          f"{time.perf_counter() - start:.2f} s")
 
 
 NOTEBOOK_CELLS = [
     "from tcpnb import widgets",
-    "widgets.explore('three_way_handshake', backend={backend!r})",
-    "widgets.explore('syn_lost', backend={backend!r})",
-    "widgets.explore('normal_close', backend={backend!r})",
+    "widgets.explore('three_way_handshake')",
+    "widgets.explore('syn_lost')",
+    "widgets.explore('normal_close')",
 ]
 
 
-def payload(backend: str) -> tuple[float, float]:
+def payload() -> tuple[float, float]:
     """Execute a notebook with three panels; return (notebook MB, widget-state MB)."""
     import nbformat
     from nbclient import NotebookClient
 
     nb = nbformat.v4.new_notebook()
-    nb.cells = [nbformat.v4.new_code_cell(c.format(backend=backend)) for c in NOTEBOOK_CELLS]
+    nb.cells = [nbformat.v4.new_code_cell(c) for c in NOTEBOOK_CELLS]
     NotebookClient(nb, timeout=120, kernel_name="python3", store_widget_state=True).execute()
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "panels.ipynb"
@@ -90,14 +259,21 @@ def payload(backend: str) -> tuple[float, float]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="fewer repeats, no refinement run")
     parser.add_argument("--payload", action="store_true", help="also measure notebook payload")
     args = parser.parse_args()
-    timings()
+    repeat = 10 if args.quick else 40
+    print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+    figures(min(repeat, 10))
+    single_run_panels(repeat)
+    where_the_time_goes(repeat)
+    held_arrow_key()
+    time_wait_panel(full=not args.quick)
+    monte_carlo()
     if args.payload:
-        print("a notebook with three panels, executed with widget state stored:")
-        for backend in ("output", "figurewidget"):
-            notebook, state = payload(backend)
-            print(f"  backend={backend:<13} notebook {notebook:5.2f} MB, widget state {state:5.2f} MB")
+        notebook, state = payload()
+        print(f"a notebook with three panels, executed with widget state stored: "
+              f"notebook {notebook:5.2f} MB, widget state {state:5.2f} MB")
 
 
 if __name__ == "__main__":

@@ -5,11 +5,12 @@ Each *scenario* is a tiny socket program that plays both ends of one TCP
 connection (client and server are two sockets in this one Python process).
 While it runs we record:
 
-* every segment, with ``tcpdump`` (``captures/<scenario>.pcap``), and
+* every segment, with ``tcpdump`` (``tcpnb/real/captures/<scenario>.pcap``), and
 * the socket states, by polling ``ss -tan`` every 20 ms,
 
-and then write a small JSON summary (``captures/<scenario>.json``) that the
-course notebooks read.
+and then write a small JSON summary (``tcpnb/real/captures/<scenario>.json``) that the
+course notebooks read.  The captures live inside the package, so that a wheel of tcpnb
+carries them (``tcpnb.real`` loads them through ``importlib.resources``).
 
 Every scenario runs in a fresh network namespace of its own, so that no other
 traffic on the machine mixes into the capture, and so that the iptables rules
@@ -57,7 +58,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
-CAPTURES = Path(__file__).resolve().parent / "captures"
+# The captures ship inside the package (tcpnb.real loads them through importlib.resources).
+CAPTURES = Path(__file__).resolve().parent.parent / "tcpnb" / "real" / "captures"
 FORMAT = 1               # version of the JSON summary format
 
 SNAPLEN = 128            # bytes kept per packet: headers only
@@ -1239,6 +1241,59 @@ def self_connect(run: Run) -> None:
         time.sleep(0.3)
 
 
+# --- close() and then the peer's reply --------------------------------------------
+
+def analyse_close_then_reply(run: Run, segments: list[dict]) -> tuple[dict, str]:
+    rst = next((s for s in segments if "RST" in s["flags"]), None)
+    reply = next((s for s in segments if s["src"] == "server" and s["len"] > 0), None)
+    found = {
+        "client_fin": next((s["time"] for s in segments
+                            if s["src"] == "client" and "FIN" in s["flags"]), None),
+        "reply": {k: reply[k] for k in ("time", "seq", "ack", "len")} if reply else None,
+        "rst": {k: rst[k] for k in ("time", "src", "flags", "seq", "ack", "len", "window")}
+        if rst else None,
+        "rst_after_reply": round(rst["time"] - reply["time"], 6) if rst and reply else None,
+        "states": {role: [r["state"] for r in run.poller.history if r["role"] == role]
+                   for role in ("client", "server")},
+        **run.facts,
+    }
+    rst_text = (f'{rst["src"]} {rst["flags"]} seq={rst["seq"]} ack={rst["ack"]}'
+                if rst else "no RST")
+    return found, (f"reply answered by {rst_text}; the server's next send() -> "
+                   f"{run.facts['second_send']}")
+
+
+@scenario("close_then_reply", 20017, 21017,
+          "Client sends a 100-byte request and calls close() at once (not shutdown()); "
+          f"the server reads the request and {THINK_TIME * 1000:.0f} ms later sends a "
+          "1000-byte reply, which the client's kernel answers with a RST; another "
+          f"{THINK_TIME * 1000:.0f} ms later the server's next send() fails.",
+          analyse_close_then_reply)
+def close_then_reply(run: Run) -> None:
+    with tcp_listener(LOOPBACK, run.server_port) as listener, \
+            tcp_socket(LOOPBACK, run.client_port) as client:
+        client.connect((LOOPBACK, run.server_port))
+        server, _ = listener.accept()
+        with server:
+            client.sendall(b"q" * 100)
+            client.close()
+            run.note("client: close()")
+            recv_exactly(server, 100)
+            time.sleep(THINK_TIME)
+            server.sendall(b"r" * 1000)
+            run.note("server: send() of the 1000-byte reply returned")
+            time.sleep(THINK_TIME)
+            try:
+                server.send(b"r" * 1000)
+                run.facts["second_send"] = "sent"
+            except OSError as exc:
+                run.facts["second_send"] = errno.errorcode.get(exc.errno or 0, str(exc))
+            run.note(f"server: next send() -> {run.facts['second_send']}")
+            server.close()
+            run.note("server: close()")
+        time.sleep(0.3)
+
+
 # ---------------------------------------------------------------------------
 # Running a scenario and writing its files
 # ---------------------------------------------------------------------------
@@ -1363,6 +1418,18 @@ def write_environment() -> str:
     return env["kernel"]
 
 
+def environment_changes() -> dict[str, Any]:
+    """How this machine differs from captures/environment.json (kernel, sysctls)."""
+    recorded = json.loads((CAPTURES / "environment.json").read_text())
+    with fresh_namespaces(LAB_NS):
+        with inside_netns(LAB_NS):
+            lab = read_sysctls()
+    changes: dict[str, Any] = {k: v for k, v in lab.items() if recorded["sysctls"].get(k) != v}
+    if recorded["kernel"] != platform.release():
+        changes["kernel"] = platform.release()
+    return changes
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("scenarios", nargs="*", metavar="SCENARIO",
@@ -1384,7 +1451,13 @@ def main(argv: list[str] | None = None) -> int:
     # On `kill`, exit through the `finally` blocks, which undo everything.
     signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit("make_captures: terminated"))
     CAPTURES.mkdir(exist_ok=True)
-    kernel = write_environment()
+    if args.scenarios and (CAPTURES / "environment.json").exists():
+        # Some scenarios only: environment.json keeps describing the full run; say
+        # here how this machine differs from it (each scenario's JSON names its kernel).
+        kernel = platform.release()
+        print(f"environment.json kept; differences now: {environment_changes()}", flush=True)
+    else:
+        kernel = write_environment()
     failed = 0
     for name in args.scenarios or list(SCENARIOS):
         try:

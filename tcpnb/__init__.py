@@ -36,8 +36,8 @@ __all__ = [
     "Handshake", "IllegalTransition", "IncrementingISN", "LINUX", "Origin", "Profile", "RFC",
     "RandomISN", "Segment", "SimEndpoint", "Simulation", "State", "Trace", "Transmission",
     "UsageError", "analysis", "compare", "explore", "knowledge", "ladder", "load_capture",
-    "on_received", "on_state", "profiles", "scenarios", "setup", "show_text", "state_diagram",
-    "text_ladder", "timeline",
+    "on_received", "on_state", "profiles", "scenarios", "setup", "show_text", "solution",
+    "state_diagram", "text_ladder", "timeline",
 ]
 __version__ = "0.1.0"
 
@@ -52,6 +52,7 @@ _LAZY = {
     "compare": ("widgets.scenario_panel", "compare"),
     "setup": ("widgets.colab", "setup"),
     "show_text": ("widgets.show", "show_text"),
+    "solution": ("course.reveal", "solution"),
 }
 
 

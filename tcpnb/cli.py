@@ -1,15 +1,18 @@
-"""The command line: ``python -m tcpnb list`` and ``python -m tcpnb run SCENARIO``.
+"""The command line: ``tcpnb list`` and ``tcpnb run SCENARIO`` (or ``python -m tcpnb ...``).
 
-    $ python -m tcpnb run syn_lost --delay 0.2 --loss 0.1 --seed 3
+    $ tcpnb run syn_lost --delay 0.2 --loss 0.1 --seed 3
 
 prints the run as a text ladder in RFC 9293's notation, then one sentence
-on what happened.  Bad values give a one-line error and exit status 2.
-Plain text only: nothing here imports plotly.
+on what happened.  Bad values give a one-line error and exit status 2.  A
+reader that stops early (``tcpnb list | head -3``) ends it quietly, with the
+status of a Unix tool cut off by a closed pipe (141).  Plain text only:
+nothing here imports plotly.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from typing import NoReturn, Sequence
 
@@ -26,12 +29,12 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="python -m tcpnb",
+    parser = _Parser(prog="tcpnb",
                      description="See how TCP opens and closes a connection (RFC 9293).")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     commands.add_parser("list", help="list the scenarios, one line each")
     run = commands.add_parser("run", help="run a scenario and print its ladder and outcome")
-    run.add_argument("scenario", help="a name from 'python -m tcpnb list'")
+    run.add_argument("scenario", help="a name from 'tcpnb list'")
     run.add_argument("--delay", type=float, help="one-way delay in seconds (default 0.1)")
     run.add_argument("--jitter", type=float, help="extra random delay, up to this many seconds")
     run.add_argument("--loss", type=float, help="probability that a segment is lost, 0 to 1")
@@ -48,8 +51,24 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+#: Exit status when the reader closed the pipe: 128 + SIGPIPE, as a shell reports for ``cat``.
+CLOSED_PIPE = 141
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit status."""
+    try:
+        status = _main(argv)
+        sys.stdout.flush()  # a closed pipe shows here, not at exit where it cannot be caught
+        return status
+    except BrokenPipeError:
+        # Python's advice (signal module docs): send what is left to devnull, so that the
+        # flush at exit does not raise again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return CLOSED_PIPE
+
+
+def _main(argv: Sequence[str] | None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     if args.command == "list":

@@ -32,7 +32,9 @@ def check_question(q: object, cite: str = r"RFC|§|Figure") -> None:
     for k, choice in enumerate(choices):
         verdict = q.check(k)  # type: ignore[attr-defined]
         assert verdict.correct == choice.correct
-        assert verdict.message == (choice.feedback or verdict.message)
+        # an option's own feedback, word for word; without one, the engine's plain verdict
+        assert verdict.message == (choice.feedback or ("Correct." if choice.correct
+                                                       else "Not quite."))
         if not choice.correct:
             assert len(choice.feedback) > 40, choice.text
     assert any(re.search(cite, c.feedback) for c in choices if not c.correct), \

@@ -32,6 +32,17 @@ def test_summary_names_a_reset_that_no_user_was_told_about() -> None:
     assert "reset" not in analysis.summary(scenarios.final_ack_lost())
 
 
+def test_summary_names_the_first_error_not_its_echoes() -> None:
+    """After the RST, B's next send and its close() fail too; the reset is what happened."""
+    text = analysis.summary(scenarios.close_then_reply())
+    assert "B: connection reset;" in text and "does not exist" not in text
+
+
+def test_summary_lists_a_servers_accepted_connections() -> None:
+    assert analysis.summary(scenarios.lifecycle(accept=True, delay=0.05)).endswith(
+        "A ends in CLOSED, B ends in LISTEN, B:1 ends in CLOSED")
+
+
 # ------------------------------------------------- unwanted connections, by hand
 def _states(*rows: tuple[float, str, State, State, int | None, int | None]) -> Trace:
     """A trace of state changes only: (t, endpoint, old, new, iss, irs), one event each."""

@@ -17,7 +17,7 @@ from tcpnb.real import capture
 from tcpnb.real.capture import CaptureError, load
 from tcpnb.views.ladder import ladder
 
-CAPTURES = Path(__file__).resolve().parent.parent / "data" / "captures"
+CAPTURES = Path(__file__).resolve().parent.parent / "tcpnb" / "real" / "captures"
 PCAPS = sorted(CAPTURES.glob("*.pcap"))
 
 

@@ -1,9 +1,13 @@
-"""python -m tcpnb: list, run, --help; bad values give one line and exit status 2."""
+"""tcpnb / python -m tcpnb: list, run, --help; bad values give one line and exit status 2;
+a reader that stops early ends it quietly."""
 
 from __future__ import annotations
 
+import os
+import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -63,3 +67,26 @@ def test_python_dash_m_and_help_work_without_plotly() -> None:
                             "main(['list']); print('plotly' in sys.modules)"],
                            capture_output=True, text=True)
     assert quiet.stdout.strip().endswith("False")
+
+
+def test_the_console_script_is_installed_beside_python_dash_m() -> None:
+    script = shutil.which("tcpnb", path=str(Path(sys.executable).parent))
+    assert script, "no tcpnb script beside this Python: pip install -e . declares it"
+    done = subprocess.run([script, "run", "refused"], capture_output=True, text=True)
+    assert done.returncode == 0 and "connection refused" in done.stdout
+
+
+@pytest.mark.parametrize("module", [True, False], ids=["python -m tcpnb", "tcpnb"])
+def test_a_reader_that_stops_early_ends_it_quietly(module: bool) -> None:
+    """``tcpnb run ... | head -1``: the pipe is closed before tcpnb writes, so it must notice."""
+    read, write = os.pipe()
+    os.close(read)  # the reader is gone before the first byte
+    command = ([sys.executable, "-m", "tcpnb"] if module
+               else [shutil.which("tcpnb", path=str(Path(sys.executable).parent)) or "tcpnb"])
+    try:
+        done = subprocess.run(command + ["run", "normal_close", "--knowledge"], stdout=write,
+                              stderr=subprocess.PIPE, text=True)
+    finally:
+        os.close(write)
+    assert done.stderr == "", done.stderr  # no BrokenPipeError traceback
+    assert done.returncode == 141  # 128 + SIGPIPE, what a shell reports for cat | head

@@ -24,14 +24,18 @@ def test_figure_6_basic_three_way_handshake() -> None:
     ]
 
 
-def test_figure_7_simultaneous_open_follows_rfc_9293_line_7() -> None:
-    """Line 7: the delayed SYN,ACK itself takes B to ESTABLISHED (RFC 9293; Linux >= 6.11)."""
+def test_figure_7_simultaneous_open_follows_the_rules_of_3_10_7_4() -> None:
+    """Lines 2-6 as drawn; then each SYN,ACK (SEG.SEQ below RCV.NXT) fails the first check
+    and draws an ACK, and those ACKs complete the handshake: Figure 7 leaves them out,
+    Linux sends them (data/captures/simultaneous_open)."""
     trace = scenarios.simultaneous_open()
     assert exchange(trace) == [
         ("A", "<SEQ=100><CTL=SYN>", "SYN-SENT", "SYN-RECEIVED"),
         ("B", "<SEQ=300><CTL=SYN>", "SYN-SENT", "SYN-RECEIVED"),
-        ("A", "<SEQ=100><ACK=301><CTL=SYN,ACK>", "SYN-RECEIVED", "ESTABLISHED"),
-        ("B", "<SEQ=300><ACK=101><CTL=SYN,ACK>", "SYN-RECEIVED", "ESTABLISHED"),
+        ("A", "<SEQ=100><ACK=301><CTL=SYN,ACK>", "SYN-RECEIVED", "SYN-RECEIVED"),
+        ("B", "<SEQ=300><ACK=101><CTL=SYN,ACK>", "SYN-RECEIVED", "SYN-RECEIVED"),
+        ("B", "<SEQ=301><ACK=101><CTL=ACK>", "SYN-RECEIVED", "ESTABLISHED"),
+        ("A", "<SEQ=101><ACK=301><CTL=ACK>", "SYN-RECEIVED", "ESTABLISHED"),
     ]
     # Figure 7's timing: A's SYN (line 2) is still in flight when B's SYN reaches A (line 3).
     a_syn, b_syn = trace.transmissions[:2]

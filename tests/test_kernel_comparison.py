@@ -1,6 +1,6 @@
 """The simulator with profiles.LINUX against the committed captures of the Linux kernel.
 
-Each capture in data/captures has a mirroring simulation in tcpnb.real.
+Each capture in tcpnb/real/captures has a mirroring simulation in tcpnb.real.
 They must send the same segments (flags without PSH, relative SEQ/ACK,
 lengths) in the same order, at the same times within max(5 %, one timer-wheel
 slot), except where real.DIFFERENCES names a difference -- and each
@@ -17,7 +17,7 @@ import pytest
 from tcpnb import State, real
 from tcpnb.real import DIFFERENCES, RUNS, compare, mirror, seen, simulate, tolerance
 
-CAPTURES = Path(__file__).resolve().parent.parent / "data" / "captures"
+CAPTURES = Path(__file__).resolve().parent.parent / "tcpnb" / "real" / "captures"
 NAMES = sorted(RUNS)
 
 
@@ -91,14 +91,34 @@ def test_profile_settings_listed_are_needed():
     ("final_ack_lost", {"tail_loss_probe": False}),        # no probe after 200 ms
     ("normal_close", {"delayed_fin_ack": 0.0}),            # FIN ACKed at once
     ("synack_lost", {"synack_on_duplicate_syn": False}),   # bare ACK for a repeated SYN
-    ("time_wait_length", {"time_wait": None}),             # 2 x MSL = 60 s, same here ...
+    ("simultaneous_open", {"synack_completes_simultaneous_open": False}),  # FIN 0.1 s late
+    ("close_then_reply", {"call": "shutdown"}),            # the reply ACKed, no RST
 ])
 def test_comparison_notices_a_wrong_model(name, settings):
-    result = compare(name, model=simulate(name, **settings))
-    if name == "time_wait_length":  # ... TIME-WAIT length is checked from ss, below
-        assert result.ok
-    else:
-        assert not result.ok
+    assert not compare(name, model=simulate(name, **settings)).ok
+
+
+def test_time_wait_check_notices_a_wrong_length():
+    """TIME-WAIT's length is not in the segments: it is checked against what ss saw."""
+    found = real.summary("time_wait_length")["findings"]
+    low, high = found["time_wait_length_min"], found["time_wait_length_max"]
+    for wrong in (30.0, 62.5):
+        model = simulate("time_wait_length", time_wait=wrong)
+        (start, _), (end, _) = model.states("client")[-2:]
+        assert not low <= end - start <= high
+
+
+def test_close_then_reply_is_answered_with_a_rst_and_the_next_send_fails():
+    """The socket close() (RFC 9293 §3.6.1 MAY-1): data that arrives draws a RST (SHLD-3)."""
+    kernel, model = seen(real.kernel("close_then_reply")), seen(simulate("close_then_reply"))
+    assert str(kernel[-1]) == str(model[-1]) == "client RST seq=102"
+    assert "server: next send() -> EPIPE" in [e["what"] for e in
+                                              real.summary("close_then_reply")["events"]]
+    trace = simulate("close_then_reply")
+    assert trace.messages("server")[-3:] == ["error: connection reset",
+                                             "error: connection does not exist",
+                                             "error: connection does not exist"]
+    assert trace.received("client") == b"" and trace.final_state("client") is State.CLOSED
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -178,20 +198,3 @@ def test_slot_follows_the_timer_wheel():
 def test_unknown_scenario():
     with pytest.raises(ValueError, match="unknown scenario 'nope'; known: normal_close"):
         simulate("nope")
-
-
-def test_self_checks_of_notebook_06():
-    from tcpnb.course import questions_real as q
-
-    isn = q.relative_isn()
-    assert [isn.check(i).correct for i in range(3)] == [False, True, False]
-    assert "M8" in isn.check(0).message and "M8" in isn.check(2).message
-    ack = q.ack_of_request()
-    assert ack.check(1001).correct and "M9" in ack.check(2).message
-    tw = q.time_wait_linux()
-    found = real.summary("time_wait_length")["findings"]
-    assert tw.check(round(found["time_wait_length_min"])).correct
-    assert "M7" in tw.check(240).message and "M7" in tw.check(120).message
-    gaps = real.summary("syn_retries_default")["findings"]["syn_gaps"]
-    assert [round(g) for g in gaps[:6]] == [1, 1, 1, 1, 1, 2] and q.syn_spacing().check(1).correct
-    assert set(q.TARGETS) == {"relative_isn", "ack_of_request", "time_wait_linux", "syn_spacing"}

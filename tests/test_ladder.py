@@ -47,15 +47,17 @@ def test_state_bands_cover_each_endpoint_whole_run(name: str) -> None:
         spans = state_spans(trace, endpoint)
         assert spans[0][0] == 0.0 and spans[-1][1] == trace.end_time
         assert all(a[1] == b[0] for a, b in zip(spans, spans[1:]))  # no holes, no overlaps
-        assert [s for _, _, s in spans] == [s for s in _distinct(trace, endpoint)]
+        assert [(start, s) for start, _, s in spans] == _lasting(trace, endpoint)
     drawn = {d.meta["state"] for d in _kind(ladder(trace), "state band")}
     assert drawn == {str(s) for e in trace.endpoints for _, _, s in state_spans(trace, e)}
 
 
-def _distinct(trace, endpoint):
-    """States that lasted a while, in order (instants are not drawn)."""
-    spans = state_spans(trace, endpoint)
-    return [s for _, _, s in spans]
+def _lasting(trace: Trace, endpoint: str) -> list[tuple[float, State]]:
+    """(start, state) of the states that lasted a while, read from the raw records."""
+    records = [(0.0, State.CLOSED)] + [(r.t, r.new) for r in trace.state_changes
+                                       if r.endpoint == endpoint]
+    ends = [t for t, _ in records[1:]] + [trace.end_time]
+    return [(start, state) for (start, state), end in zip(records, ends) if end > start]
 
 
 def test_band_colours_come_from_the_palette() -> None:
@@ -142,10 +144,13 @@ def test_a_capture_like_trace_with_segments_only_draws() -> None:
     assert _arrow_indices(fig) == [t.index for t in full.transmissions]
     assert not _kind(fig, "state band") and not _kind(fig, "timer")
     assert "segments between A and B" in fig.layout.title.text
-    assert ladder(Trace(endpoints=("A", "B"))).data is not None  # empty: no crash
+    empty = ladder(Trace(endpoints=("A", "B")))  # no segments at all: two bare lanes
+    assert [d.meta for d in empty.data] == [{"kind": "lane", "endpoint": "A"},
+                                           {"kind": "lane", "endpoint": "B"}]
+    assert empty.layout.title.text.startswith("0 segments between A and B")
 
 
-CAPTURES = Path(__file__).resolve().parent.parent / "data" / "captures"
+CAPTURES = Path(__file__).resolve().parent.parent / "tcpnb" / "real" / "captures"
 
 
 def _first_syns_dropped(trace: Trace, count: int) -> Trace:
@@ -225,12 +230,10 @@ def test_timeline_has_a_bar_per_state_span_and_real_time_ticks() -> None:
 
 
 def test_positions_are_in_the_axis_unit() -> None:
-    trace = capture.load(CAPTURES / "normal_close.pcap")  # a short run: milliseconds
-    fig = ladder(trace)
-    first = _kind(fig, "arrows")[0]
-    assert fig.layout.yaxis.title.text == "time (ms)"
-    assert first.y[2] == pytest.approx(trace.transmissions[0].arrived_at * 1000)
-    assert first.customdata[2][1] == pytest.approx(trace.transmissions[0].arrived_at)
+    fig = ladder(scenarios.three_way_handshake())  # a short run: milliseconds
+    syn = _kind(fig, "arrows")[0]
+    assert fig.layout.yaxis.title.text == "time (ms)" and syn.y[2] == pytest.approx(100)
+    assert syn.customdata[2][1] == pytest.approx(0.1)  # real seconds alongside
 
 
 def test_two_runs_stack_into_one_figure_each_as_readable_as_alone() -> None:
@@ -252,3 +255,18 @@ def test_two_runs_stack_into_one_figure_each_as_readable_as_alone() -> None:
         _kind(alone, "arrows"))
     with pytest.raises(ValueError, match="right"):
         pair(kept, "cut")  # type: ignore[arg-type]
+
+
+def test_hovering_a_call_names_the_rfc_call_it_is() -> None:
+    hover = [a.hovertext for a in ladder(scenarios.close_then_reply()).layout.annotations
+             if a.hovertext]
+    assert any(h.startswith("close() — socket close (RFC 9293 §3.6.1 MAY-1)") for h in hover)
+    hover = [a.hovertext for a in ladder(scenarios.half_close()).layout.annotations if a.hovertext]
+    assert any(h.startswith("shutdown() — CLOSE (RFC 9293 §3.10.4)") for h in hover)
+
+
+def test_a_socket_servers_connections_get_lanes_of_their_own() -> None:
+    trace = scenarios.socket_server()
+    lanes = [d.meta["endpoint"] for d in _kind(ladder(trace), "lane")]
+    assert lanes == ["A", "B", "B:1", "B:2", "C"]
+    assert _arrow_indices(ladder(trace)) == [t.index for t in trace.transmissions]

@@ -24,7 +24,8 @@ ALLOWED: dict[str, tuple[set[str], set[str]]] = {
     "sim": ({"core", "sim"}, set()),
     "views": ({"core", "sim", "views"}, {"plotly"}),
     "real": ({"core", "sim", "real"}, {"dpkt"}),
-    "course": ({"core", "sim", "views", "real", "course"}, {"plotly", "ipywidgets", "IPython"}),
+    "course": ({"core", "sim", "views", "real", "course"},
+               {"plotly", "ipywidgets", "IPython", "anywidget", "traitlets"}),
     "widgets": ({"core", "sim", "views", "real", "course", "widgets"},
                 {"plotly", "ipywidgets", "IPython", "anywidget"}),
 }
@@ -150,7 +151,7 @@ def test_the_contract_fails_on_a_wrong_import() -> None:
 
 def test_import_tcpnb_loads_no_plotting_widget_or_capture_library() -> None:
     code = ("import sys, tcpnb, tcpnb.core.endpoint, tcpnb.sim.scenarios, tcpnb.sim.analysis\n"
-            "print([m for m in ('plotly', 'ipywidgets', 'IPython', 'dpkt') if m in sys.modules])")
+            "print([m for m in ('plotly', 'ipywidgets', 'IPython', 'dpkt', 'anywidget') if m in sys.modules])")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
 

@@ -90,8 +90,53 @@ def test_each_notebook_has_navigation_a_setup_cell_first_and_folded_solutions(fo
         for cell in cells:
             if sync.SOLUTION_TAGS & set(cell.metadata.get("tags", [])):
                 assert cell.metadata["slideshow"]["slide_type"] == "skip"
-                assert cell.metadata["jupyter"]["source_hidden"] is True
             assert "slide_type" in cell.metadata.get("slideshow", {}), f"{path.name}: {cell.id}"
+        nb = nbformat.read(path, as_version=4)
+        assert sync.solution_problems(nb) == [], f"{path.name}: a solution that Run All would show"
+
+
+def _solution(kind: str, source: str) -> nbformat.NotebookNode:
+    make = nbformat.v4.new_code_cell if kind == "code" else nbformat.v4.new_markdown_cell
+    return make(source, metadata={"tags": ["solution"]})
+
+
+def test_sync_folds_a_tagged_answer_and_a_tagged_solution_and_twice_changes_nothing() -> None:
+    answer = _solution("markdown", "*Solution.* 7.5 s.")
+    code = _solution("code", "seconds = 7.5\nprint(seconds)\nassert seconds > 7\nseconds")
+    for _ in range(2):
+        for cell in (answer, code):
+            sync.fold_solution(cell)
+        assert answer.source == ("<details><summary>Show the answer</summary>\n\n*Solution.* 7.5 s."
+                                 "\n\n</details>")
+        assert code.source == ("with tcpnb.solution():\n    seconds = 7.5\n    print(seconds)\n"
+                               "    assert seconds > 7\n    display(seconds)")
+    assert "jupyter" not in answer.metadata  # its <details> folds it; a hidden source would show more
+    assert code.metadata["jupyter"] == {"source_hidden": True} and code.metadata["cellView"] == "form"
+    assert sync.solution_problems(nbformat.v4.new_notebook(cells=[answer, code])) == []
+
+
+def test_a_summary_that_gives_the_answer_away_is_replaced() -> None:
+    answer = _solution("markdown", "<details><summary>7.5 s: see why</summary>\n\nOne RTO.\n</details>")
+    nb = nbformat.v4.new_notebook(cells=[answer])
+    assert "its summary must read 'Show the answer'" in sync.solution_problems(nb)[0]
+    sync.fold_solution(answer)
+    assert answer.source.startswith("<details><summary>Show the answer</summary>") and \
+        "7.5 s" not in answer.source
+
+
+def test_a_solution_that_sync_cannot_fold_is_reported() -> None:
+    cells = [_solution("code", 'text = """two\nlines"""\nprint(text)'),  # indenting would change it
+             _solution("code", "print(1"),  # does not parse
+             _solution("code", "with tcpnb.solution():\n    x = 1\nprint(x)")]  # not all inside
+    for cell in cells:
+        sync.fold_solution(cell)
+    problems = sync.solution_problems(nbformat.v4.new_notebook(cells=cells))
+    assert len(problems) == 2 and all("must be one `with tcpnb.solution():` block" in p
+                                      for p in problems)
+    assert cells[2].source.startswith("with tcpnb.solution():\n    with tcpnb.solution():")
+    cells[0].metadata["jupyter"] = {}
+    assert any("must be folded" in p for p in sync.solution_problems(
+        nbformat.v4.new_notebook(cells=cells[:1])))
 
 
 def test_sync_restores_generated_cells_and_a_second_run_changes_nothing(tmp_path: Path) -> None:

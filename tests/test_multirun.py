@@ -1,4 +1,4 @@
-"""Monte-Carlo runs: rates over seeds and a grid, and their figure."""
+"""Monte-Carlo runs of a scenario: rates over seeds and a grid, and their figure."""
 
 from __future__ import annotations
 
@@ -11,26 +11,26 @@ from tcpnb.course import multirun
 def test_rates_over_a_grid_with_common_seeds() -> None:
     results = multirun.run_many("syn_lost", runs=50, grid={"loss": [0.0, 0.5]}, times=0,
                                 measure=analysis.connect_time)
-    assert [p.params for p in results.points] == [{"loss": 0.0}, {"loss": 0.5}]
+    assert [p.settings for p in results] == [{"loss": 0.0}, {"loss": 0.5}]
     assert results.rate("established")[0] == 1.0
     assert results.rate("established")[1] < 1.0
-    assert all(sum(p.counts.values()) == 50 for p in results.points)
-    low, high = results.points[1].interval("established")
-    assert low <= results.points[1].rate("established") <= high
-    assert results.points[0].mean == pytest.approx(0.2)  # one round trip at delay 0.1
-    rows = results.to_rows()
-    assert rows[0]["loss"] == 0.0 and rows[0]["established"] == 1.0
+    lossy = results.at(loss=0.5)
+    assert sum(lossy.count(o) for o in multirun.seen_outcomes(results)) == 50
+    low, high = lossy.interval("established")
+    assert low <= lossy.rate("established") <= high
+    assert results.points[0].mean(multirun.MEASURE) == pytest.approx(0.2)  # one round trip
+    assert results.points[0].rate("not established") == 0.0  # seen at the other point only
 
 
 def test_the_same_seed_gives_the_same_results() -> None:
     a = multirun.run_many("three_way_handshake", runs=30, grid={"loss": [0.3]}, seed=7)
     b = multirun.run_many("three_way_handshake", runs=30, grid={"loss": [0.3]}, seed=7)
-    assert a.points == b.points
+    assert a.points == b.points and a.points[0].seeds == range(7, 37)
 
 
 def test_outcomes_name_why_a_connection_did_not_open() -> None:
     results = multirun.run_many("refused", runs=3)
-    assert results.outcomes == ["connection refused"]
+    assert multirun.seen_outcomes(results) == ["connection refused"]
 
 
 def test_rate_figure_has_one_line_per_outcome_with_intervals() -> None:
@@ -38,9 +38,10 @@ def test_rate_figure_has_one_line_per_outcome_with_intervals() -> None:
                                 times=0)
     fig = multirun.rate_figure(results, x="loss")
     lines = [d for d in fig.data if d.meta["kind"] == "rate"]
-    assert len(lines) == 2 * len(results.outcomes)  # one per outcome and delay
+    assert len(lines) == 2 * len(multirun.seen_outcomes(results))  # one per outcome and delay
     assert all(list(d.x) == [0, 0.3] and d.error_y.array is not None for d in lines)
     assert fig.layout.yaxis.tickformat == ".0%"
+    assert "20 runs per point" in fig.layout.title.text
 
 
 def test_bad_input_names_the_parameter() -> None:

@@ -1,18 +1,19 @@
-"""The "you are the kernel" exercises and the part II questions agree with the simulator."""
+"""The "you are the kernel" exercises agree with the simulator and explain every wrong answer."""
 
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 
 from tcpnb import State, scenarios
-from tcpnb.course import questions_close as qc
 from tcpnb.course import review as rv
-from tcpnb.course import timewait
-from tcpnb.course.quiz import NumberQuestion, Question
 
-from .conftest import check_question
+FILE = Path(__file__).resolve().parent.parent / "notebooks" / "questions" / "05_review.toml"
+REVIEW = rv.load(FILE)
+TABLES = [k for k in REVIEW if isinstance(REVIEW[k], rv.StateTable)]
+LOST = [k for k in REVIEW if isinstance(REVIEW[k], rv.LostSegment)]
 
 
 # ------------------------------------------------------------- state tables
@@ -41,30 +42,56 @@ def test_rfc_rows_reproduce_figures_12_and_13() -> None:
     assert [r[3] for r in rows] == ["CLOSING", "CLOSING", "TIME-WAIT", "TIME-WAIT"]
 
 
-@pytest.mark.parametrize("k", range(len(rv.STATE_TABLES)))
-def test_every_ready_table_accepts_its_own_answers(k: int) -> None:
-    table = rv.state_table(k)
+def test_the_review_file_has_five_tables_and_four_lost_segments() -> None:
+    assert TABLES == [f"table_{k}" for k in range(1, 6)]
+    assert LOST == ["lost_a", "lost_b", "lost_c", "lost_d"]
+    assert REVIEW["table_1"].rows[0].text == "B calls listen()"  # from the start
+    assert REVIEW["table_2"].rows[0].text == "A calls close()"  # start = "first close"
+
+
+@pytest.mark.parametrize("name", TABLES)
+def test_every_ready_table_accepts_its_own_answers(name: str) -> None:
+    table = REVIEW[name]
     verdicts = table.check(table.answers())
     assert all(v.correct for row in verdicts for v in row.values())
     assert table.text().count("?") == len(table.rows) * len(table.names)
 
 
-def test_typical_wrong_answers_name_their_misconception() -> None:
-    table = rv.state_table(1)  # A closes first
+def test_typical_wrong_answers_explain_in_plain_words_and_keep_the_code_for_instructors() -> None:
+    table = REVIEW["table_2"]  # A closes first
     b_last_ack = next(i for i, r in enumerate(table.rows) if r.states["B"] is State.LAST_ACK)
-    assert table.judge(b_last_ack, "B", "TIME-WAIT").message.startswith("M6")
+    passive = table.judge(b_last_ack, "B", "TIME-WAIT")
+    assert passive.misconception == "M6" and passive.message.startswith("Only the side that closed")
     a_time_wait = next(i for i, r in enumerate(table.rows) if r.states["A"] is State.TIME_WAIT)
     verdict = table.judge(a_time_wait, "A", State.CLOSED)
-    assert not verdict.correct and verdict.message.startswith("M4")
+    assert not verdict.correct and verdict.misconception == "M4"
     assert "'rcv FIN' takes it to TIME-WAIT (Figure 5)" in verdict.message
     assert "stays in" in table.judge(b_last_ack, "A", "FIN-WAIT-2").message
-    simultaneous = rv.state_table(3)
+    simultaneous = REVIEW["table_4"]
     closing = next(i for i, r in enumerate(simultaneous.rows) if r.states["A"] is State.CLOSING)
     assert "CLOSING (Figure 13)" in simultaneous.judge(closing, "A", "FIN-WAIT-2").message
+    for name in TABLES:  # no wrong answer anywhere shows a code such as "M6"
+        t = REVIEW[name]
+        for i, row in enumerate(t.rows):
+            for who in t.names:
+                for state in State:
+                    assert not re.search(r"\bM\d+\b", t.judge(i, who, state).message)
+
+
+def test_the_grid_shows_verdicts_without_codes() -> None:
+    form = REVIEW["table_3"].widget()
+    head, grid, button = form.children
+    menus = [c for c in grid.children if hasattr(c, "options") and c.options]
+    notes = [c for c in grid.children if c.__class__.__name__ == "HTML"]
+    for menu in menus:
+        menu.value = State.TIME_WAIT
+    button.click()
+    shown = " ".join(n.value for n in notes)
+    assert "✘" in shown and "✔" in shown and not re.search(r"\bM\d+\b", shown)
 
 
 def test_state_table_rejects_bad_answers() -> None:
-    table = rv.state_table(1)
+    table = REVIEW["table_2"]
     with pytest.raises(ValueError, match="one entry per row"):
         table.check([])
     with pytest.raises(ValueError, match="state's name"):
@@ -74,9 +101,9 @@ def test_state_table_rejects_bad_answers() -> None:
 
 
 # ------------------------------------------------------------ lost segments
-@pytest.mark.parametrize("k", range(len(rv.LOST_SEGMENTS)))
-def test_every_lost_segment_exercise_has_one_right_answer_with_evidence(k: int) -> None:
-    exercise = rv.lost_segment(k)
+@pytest.mark.parametrize("name", LOST)
+def test_every_lost_segment_exercise_has_one_right_answer_with_evidence(name: str) -> None:
+    exercise = REVIEW[name]
     question = exercise.question()
     right = [i for i, c in enumerate(question.choices) if c.correct]
     assert len(right) == 1 and exercise.options[right[0]] is exercise.lost
@@ -87,7 +114,7 @@ def test_every_lost_segment_exercise_has_one_right_answer_with_evidence(k: int) 
 
 
 def test_a_retransmitted_but_delivered_fin_is_a_trap_with_a_hint() -> None:
-    exercise = rv.lost_segment(1)  # A's last ACK is lost; B retransmits its FIN
+    exercise = REVIEW["lost_b"]  # A's last ACK is lost; B retransmits its FIN
     first_fin = next(t for t in exercise.options if t.src == "B" and "FIN" in str(t.segment))
     assert "Which ACK is missing?" in exercise.feedback(first_fin)
 
@@ -101,61 +128,50 @@ def test_random_lost_segment_finds_a_visible_loss() -> None:
 
 
 def test_widgets_build() -> None:
-    assert rv.state_table(0).widget().children
-    form = rv.lost_segment(0).widget()
+    assert REVIEW["table_1"].widget().children
+    form = REVIEW["lost_a"].widget()
     assert "One segment was" in form.children[0].value
 
 
 def test_static_html_hides_the_answers_in_a_fold() -> None:
-    table = rv.state_table(1)
+    table = REVIEW["table_2"]
     page = table.html()
     blank, answers = page.split("<details>")
     assert "TIME-WAIT" not in blank and "TIME-WAIT" in answers and "FIN-WAIT-2" in answers
     bundle = table._repr_mimebundle_()
     assert bundle["text/html"] == page and "event" in bundle["text/plain"]
-    lost = rv.lost_segment(1)
+    lost = REVIEW["lost_b"]
     before, after = lost.html().split("<details>")
     assert "Right:" not in before and "Right:" in after
     assert lost._repr_mimebundle_()["text/plain"] == lost.observed()
 
 
-# ---------------------------------------------------------------- questions
-ALL = list(qc.TARGETS)
+# ------------------------------------------------------------ the data file
+@pytest.mark.parametrize("text, message", [
+    ('exercise = "quiz"', r"exercise: must be 'state table' or 'lost segment', got 'quiz'"),
+    ('exercise = "state table"\ntitle = "t"\nscenario = "nope"',
+     r"\[x\]: scenario: unknown scenario 'nope'; known: three_way_handshake"),
+    ('exercise = "state table"\ntitle = "t"\nscenario = "close"\nsettings = { frist = "A" }',
+     r"\[x\]: .*frist"),
+    ('exercise = "lost segment"\ntitle = "t"\nscenario = "close"',
+     r"\[x\]: the run must lose exactly one segment, it lost 0"),
+    ('exercise = "lost segment"\ntitle = "t"\nscenario = "close"\nstart = "first close"',
+     r"unknown key 'start'"),
+    ('exercise = "state table"\ntitle = "t"\nscenario = "close"\nstart = "end"',
+     r"start: must be 'start' or 'first close', got 'end'"),
+    ('exercise = "state table"\ntitle = "t"\nscenario = "three_way_handshake"\nstart = "first close"',
+     r"the run has no close\(\) to start from"),
+])
+def test_a_mistake_in_an_exercise_names_the_entry(tmp_path: Path, text: str, message: str) -> None:
+    path = tmp_path / "review.toml"
+    path.write_text(f"[x]\n{text}\n", encoding="utf-8")
+    with pytest.raises(ValueError, match=message):
+        rv.load(path)
 
 
-def test_every_question_is_indexed_once() -> None:
-    listed = [q for questions in qc.NOTEBOOKS.values() for q in questions]
-    assert sorted(f.__name__ for f in listed) == sorted(f.__name__ for f in ALL)
-    assert len(set(listed)) == len(listed)
-    assert all(re.fullmatch(r"M([1-9]|1[0-7])", m) for ms in qc.TARGETS.values() for m in ms)
+def test_questions_load_with_the_exercises_and_quiz_load_points_to_review_load() -> None:
+    from tcpnb.course import quiz
 
-
-@pytest.mark.parametrize("make", [f for f in ALL if isinstance(f(), Question)],
-                         ids=lambda f: f.__name__)
-def test_one_right_answer_and_wrong_ones_explain(make) -> None:  # type: ignore[no-untyped-def]
-    check_question(make())
-
-
-@pytest.mark.parametrize("make", [f for f in ALL if isinstance(f(), NumberQuestion)],
-                         ids=lambda f: f.__name__)
-def test_number_questions_know_their_typical_mistakes(make) -> None:  # type: ignore[no-untyped-def]
-    q = make()
-    assert q.check(q.answer).correct and q.mistakes
-    for wrong, message in q.mistakes.items():
-        assert not q.check(wrong).correct and q.check(wrong).message == message
-
-
-def test_the_questions_agree_with_the_simulator() -> None:
-    from tcpnb import profiles
-
-    assert qc.time_wait_seconds().check(profiles.RFC.time_wait_length).correct
-    linux = scenarios.close(first="A", peer_close_after=0.01, profile="linux", delay=0.05)
-    assert qc.three_segments().check(len(timewait.close_segments(linux))).correct
-    assert timewait.time_wait_holders(scenarios.close(first="B")) == ["B"]  # who_waits
-    trace = scenarios.final_ack_lost()
-    lost = next(t for t in trace.transmissions if t.fate.value == "dropped")
-    again = next(t for t in trace.transmissions if t.origin.value == "retransmission")
-    assert qc.last_ack_timer().check(again.arrived_at - lost.sent_at).correct
-    assert qc.simultaneous_states().check(1).correct
-    seq = scenarios.close(first="both").state_sequence("A")
-    assert seq[-4:-1] == [State.FIN_WAIT_1, State.CLOSING, State.TIME_WAIT]
+    assert isinstance(REVIEW["fin_ack_number"], quiz.NumberQuestion)
+    with pytest.raises(ValueError, match="exactly one of the keys choices, answer.*review.load"):
+        quiz.load(FILE)

@@ -150,3 +150,15 @@ def test_linux_close_can_take_three_segments() -> None:
                                                "<SEQ=1301><ACK=1102><CTL=FIN,ACK>"]
     assert trace.state_sequence("A")[-3:] == [State.FIN_WAIT_1, State.TIME_WAIT, State.CLOSED]
     assert all(t.fate is Fate.DELIVERED for t in trace.transmissions)
+
+
+@pytest.mark.parametrize("profile", ["rfc", "linux"])
+@pytest.mark.parametrize("settings", [{}, {"rfc5961": False}, {"time_wait": 1.0}])
+def test_reusing_ports_after_time_wait_starts_no_ack_storm(profile: str, settings: dict) -> None:
+    """An old segment desynchronizes the new connection; the ACKs it draws must die out."""
+    for isn in ("fixed", "clock"):
+        trace = scenarios.time_wait_reuse(profile=profile, isn=isn, delay=0, max_events=500,
+                                          **settings)
+        acks = [t for t in trace.transmissions if str(t.segment.flags) == "ACK"
+                and not t.segment.length]
+        assert len(acks) <= 12, (isn, len(acks))

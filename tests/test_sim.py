@@ -35,7 +35,7 @@ def test_bad_calls_name_the_parameter() -> None:
     a = sim.endpoint("A")
     with pytest.raises(ValueError, match="peer: unknown endpoint 'C'; known: 'A'"):
         a.connect("C")
-    with pytest.raises(ValueError, match="nth must be a whole number >= 1"):
+    with pytest.raises(ValueError, match=r"nth must be a whole number in \[1, "):
         sim.drop("A", "SYN", nth=0)
     with pytest.raises(ValueError, match="src: unknown endpoint 'Z'"):
         sim.drop("Z", "SYN")
@@ -174,3 +174,85 @@ def test_figure_pair_isn_sources() -> None:
     assert clock_a.next(1.0) == 100 + 250_000
     with pytest.raises(ValueError, match="isn must be 'fixed' or 'clock'"):
         figure_pair("random")
+
+
+# ------------------------------------------------------------------ step API
+def test_step_advances_one_event_and_peek_tells_when_the_next_is() -> None:
+    sim = Simulation(delay=0.25)
+    a, b = sim.endpoint("A", isn=100), sim.endpoint("B", isn=300)
+    b.listen()
+    a.connect("B", at=1.0)
+    assert sim.peek() == 0.0 and sim.now == 0.0
+    sim.step()                                  # B's listen()
+    assert sim.trace().final_state("B") is State.LISTEN and sim.peek() == 1.0
+    sim.step()                                  # A's connect(): the SYN leaves
+    assert sim.now == 1.0 and sim.peek() == 1.25 and sim.trace().final_state("A") is State.SYN_SENT
+    while sim.peek() < math.inf:
+        sim.step()
+    assert sim.trace().final_state("B") is State.ESTABLISHED
+    with pytest.raises(UsageError, match=r"step\(\): nothing is left to happen"):
+        sim.step()
+
+
+# ----------------------------------------------------------- socket calls
+def test_close_then_reply_draws_a_rst_and_shutdown_then_reply_delivers_every_byte() -> None:
+    closed, shut = scenarios.close_then_reply(), scenarios.shutdown_then_reply()
+    assert closed.received("A") == b"" and shut.received("A") == shut.sent("B")
+    assert len(shut.sent("B")) == 2000
+    assert str(closed.segments("A")[-1]) == "<SEQ=201><CTL=RST>"  # SEQ = the reply's ACK
+    assert closed.messages("B")[-3:] == ["error: connection reset",
+                                         "error: connection does not exist",
+                                         "error: connection does not exist"]
+    assert closed.final_state("A") is closed.final_state("B") is State.CLOSED
+    last = [r for r in closed.state_changes if r.endpoint == "A"][-1]
+    assert (last.old, last.cause) == (State.FIN_WAIT_2, "rcv data after close()")
+    assert State.TIME_WAIT in shut.state_sequence("A")
+
+
+def test_each_socket_call_records_the_rfc_call_it_is() -> None:
+    rfc = {c.call: c.rfc for c in scenarios.close_then_reply().app_calls}
+    assert rfc["close"].startswith("socket close (RFC 9293 §3.6.1 MAY-1)")
+    assert rfc["send"] == "SEND (RFC 9293 §3.10.2)" and "passive OPEN" in rfc["listen"]
+    assert {c.call: c.rfc for c in scenarios.half_close().app_calls}["shutdown"].startswith(
+        "CLOSE (RFC 9293 §3.10.4)")
+
+
+def test_a_socket_server_keeps_listening_and_gives_each_connection_its_own_tcb() -> None:
+    trace = scenarios.socket_server()
+    assert trace.endpoints == ("A", "B", "B:1", "B:2", "C")
+    assert trace.state_sequence("B") == [State.CLOSED, State.LISTEN]
+    for connection, client in (("B:1", "A"), ("B:2", "C")):
+        assert trace.state_sequence(connection)[1:] == [
+            State.SYN_RECEIVED, State.ESTABLISHED, State.CLOSE_WAIT, State.LAST_ACK, State.CLOSED]
+        assert trace.received(connection) == trace.sent(client)
+        assert trace.received(client) == trace.sent(connection)
+    one_tcb = scenarios.socket_server(accept=False)  # RFC 9293's picture: one TCB, busy with A
+    assert one_tcb.messages("C") == ["error: connection refused"]
+    assert one_tcb.endpoints == ("A", "B", "C")
+
+
+def test_an_accepted_connection_that_the_rfc_returns_to_listen_is_deleted() -> None:
+    """Figure 8 with a socket server: the old SYN gets B:1, the RST deletes it, A's SYN gets B:2."""
+    trace = scenarios.old_duplicate_syn(accept=True)
+    assert trace.state_sequence("B") == [State.CLOSED, State.LISTEN]
+    assert trace.state_sequence("B:1")[-3:] == [State.SYN_RECEIVED, State.LISTEN, State.CLOSED]
+    assert trace.final_state("B:2") is trace.final_state("A") is State.ESTABLISHED
+
+
+def test_a_crash_of_a_server_host_loses_every_connection() -> None:
+    sim = Simulation(delay=0.1)
+    a, b = sim.endpoint("A", isn=100), sim.endpoint("B", isn=300)
+    b.listen(accept=True)
+    a.connect("B")
+    b.crash(at=1.0)
+    trace = sim.run()
+    assert trace.final_state("B") is trace.final_state("B:1") is State.CLOSED
+    assert trace.final_state("A") is State.ESTABLISHED  # half-open, as in Figure 10
+
+
+def test_a_typo_in_a_scenario_keyword_names_the_scenarios_own_keywords() -> None:
+    with pytest.raises(UsageError, match=r"^syn_lost: unknown keyword 'tims' \(did you mean "
+                                         r"'times'\?\); its own keywords: times; the network's"):
+        scenarios.run("syn_lost", tims=2)
+    with pytest.raises(UsageError, match="lifecycle: unknown keyword 'mls' .did you mean 'mss'"):
+        scenarios.lifecycle(mls=3)

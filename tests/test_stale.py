@@ -49,45 +49,47 @@ def test_an_injected_old_syn_is_unwanted_with_either_handshake() -> None:
 def test_experiment_counts_what_analysis_unwanted_finds() -> None:
     runs = [stale.connection("two-way", duplicate=0.2, seed=k) for k in range(30)]
     spans = [h for trace in runs for h in analysis.unwanted(trace)]
-    result = stale.experiment("two-way", 30, duplicate=0.2)
-    assert result.unwanted == len(spans) > 0
-    assert result.seconds == pytest.approx(sum(h.seconds for h in spans))
+    result = stale.compare(runs=30, duplicate=0.2).at(handshake="two-way")
+    assert result.total("unwanted") == len(spans) > 0
+    assert result.total("seconds") == pytest.approx(sum(h.seconds for h in spans))
 
 
 def test_experiment_two_way_wastes_orders_of_magnitude_more() -> None:
-    results = stale.compare(60, duplicate=0.2, lag=10.0)
-    two, three = results["two-way"], results["three-way"]
-    assert two.runs == three.runs == 60 and two.completed == three.completed == 60
-    assert two.unwanted > 0 and two.unwanted_open == two.unwanted
-    assert three.unwanted > 0 and three.unwanted_open == 0
-    assert two.seconds > 100 * three.seconds
-    assert two.seconds_per_100 == pytest.approx(100 * two.seconds / 60)
-    assert "two-way" in str(two)
+    results = stale.compare(runs=60, duplicate=0.2, lag=10.0)
+    two, three = results.at(handshake="two-way"), results.at(handshake="three-way")
+    assert two.runs == three.runs == 60 and two.count("completed") == three.count("completed") == 60
+    assert two.total("unwanted") > 0 and two.total("unwanted_open") == two.total("unwanted")
+    assert three.total("unwanted") > 0 and three.total("unwanted_open") == 0
+    assert two.total("seconds") > 100 * three.total("seconds")
+    assert stale.per_100(two, "seconds") == pytest.approx(100 * two.total("seconds") / 60)
+    assert str(two).startswith("handshake='two-way': completed 100.0% [")
 
 
 def test_experiment_is_deterministic_and_zero_without_duplicates() -> None:
-    assert stale.experiment("two-way", 20, seed=3) == stale.experiment("two-way", 20, seed=3)
-    assert stale.experiment("two-way", 20, duplicate=0.0).unwanted == 0
+    assert stale.compare(runs=20, seed=3) == stale.compare(runs=20, seed=3)
+    assert stale.compare(runs=20, duplicate=0.0).at(handshake="two-way").total("unwanted") == 0
 
 
 def test_a_faster_network_does_not_save_the_two_way_variant() -> None:
-    slow = stale.experiment("two-way", 40, duplicate=0.2, delay=0.3)
-    fast = stale.experiment("two-way", 40, duplicate=0.2, delay=0.001)
-    assert slow.unwanted > 0 and fast.unwanted >= slow.unwanted / 2
+    slow, fast = stale.sweep({"delay": [0.3, 0.001]}, runs=40, duplicate=0.2).points[::2]
+    assert slow.settings == {"delay": 0.3, "handshake": "two-way"}
+    assert slow.total("unwanted") > 0 and fast.total("unwanted") >= slow.total("unwanted") / 2
 
 
-def test_sweep_rows() -> None:
-    rows = stale.sweep("duplicate", [0.0, 0.2], runs=10, lag=10.0)
-    assert [(r["duplicate"], r["handshake"]) for r in rows] == [
+def test_sweep_points() -> None:
+    results = stale.sweep({"duplicate": [0.0, 0.2]}, runs=10, lag=10.0)
+    assert [(p.settings["duplicate"], p.settings["handshake"]) for p in results] == [
         (0.0, "two-way"), (0.0, "three-way"), (0.2, "two-way"), (0.2, "three-way")]
-    assert rows[0]["seconds_per_100"] == 0.0
+    assert results.points[0].total("seconds") == 0.0 and results.fixed == {"lag": 10.0}
 
 
 def test_bad_arguments() -> None:
     with pytest.raises(ValueError, match="handshake must be"):
-        stale.experiment("one-way")
+        stale.connection("one-way")
     with pytest.raises(ValueError, match="runs must be"):
-        stale.experiment("two-way", 0)
+        stale.compare(runs=0)
+    with pytest.raises(ValueError, match="handshake: a setting is either in the grid or fixed"):
+        stale.compare(runs=1, handshake="two-way")
     with pytest.raises(ValueError, match="isn must be"):
         stale.connection(isn="random")
     with pytest.raises(ValueError, match="isn must be"):
@@ -133,21 +135,21 @@ def test_figures() -> None:
     fig = stale.window_figure(1.0)
     assert "fixed: inside / clock: outside" in fig.layout.title.text.replace("<br>", " ")
     assert len(fig.data) == 4
-    rows = stale.sweep("duplicate", [0.0, 0.2], runs=5, lag=10.0)
-    fig = stale.sweep_figure(rows, "duplicate", label="duplicate rate")
+    results = stale.sweep({"duplicate": [0.0, 0.2]}, runs=5, lag=10.0)
+    fig = stale.sweep_figure(results, label="duplicate rate")
     assert [t.name for t in fig.data] == ["two-way (NOT TCP)", "three-way (TCP)"]
     assert fig.layout.yaxis.type == "log"
     assert fig.data[0].y[0] is None and fig.data[0].y[1] > 0  # zero waste: no point on a log axis
 
 
 def test_compare_figure() -> None:
-    results = stale.compare(20, duplicate=0.2, lag=10.0)
+    results = stale.compare(runs=20, duplicate=0.2, lag=10.0)
     fig = stale.compare_figure(results)
     bar = fig.data[0]
     assert [x.split("<br>")[0] for x in bar.x] == ["two-way (NOT TCP)", "three-way (TCP)"]
     assert bar.y[0] > 100 * bar.y[1] > 0
     assert "unwanted" in bar.x[0] and fig.layout.yaxis.type == "log"
-    empty = stale.compare_figure(stale.compare(5, duplicate=0.0))
+    empty = stale.compare_figure(stale.compare(runs=5, duplicate=0.0))
     assert list(empty.data[0].y) == [0.01, 0.01]
 
 

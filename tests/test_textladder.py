@@ -61,7 +61,7 @@ def test_a_segment_that_arrives_as_it_leaves_is_one_line() -> None:
 
 
 def test_a_loopback_capture_has_one_line_per_segment() -> None:
-    trace = capture.load(Path(__file__).resolve().parent.parent / "data/captures/syn_lost.pcap")
+    trace = capture.load(Path(__file__).resolve().parent.parent / "tcpnb/real/captures/syn_lost.pcap")
     lines = text_ladder(trace).splitlines()[1:]
     assert len(lines) == len(trace.transmissions) == 12
     assert all(line.split()[1] == line.split()[-1] in ("-->", "<--") for line in lines)

@@ -1,10 +1,11 @@
-"""The TIME-WAIT experiment counts what the course says it counts, fast enough for a slider."""
+"""The TIME-WAIT experiment counts what the course says it counts."""
 
 from __future__ import annotations
 
 import pytest
 
 from tcpnb import State, widgets
+from tcpnb.course import experiment
 from tcpnb.course import timewait as tw
 from tcpnb.sim.trace import Origin
 
@@ -95,27 +96,48 @@ def test_random_isns_do_not_remove_reason_one() -> None:
     assert zero.rate("old_accepted") == 0 and zero.rate("reset") > 0.02
 
 
+def _results(counts: dict[float, tuple[int, int]], runs: int = 100) -> experiment.Results:
+    """Results at TIME-WAIT lengths (MSL 10 s) whose first seeds fail as ``counts`` says.
+
+    ``counts``: TIME-WAIT -> (runs ending in a reset, runs with an old segment accepted).
+    """
+    def run(*, time_wait: float, msl: float, seed: int) -> dict[str, bool]:
+        resets, old = counts[time_wait]
+        return {"reset": seed < resets, "old_accepted": seed < old, "assassinated": False}
+
+    return experiment.Experiment(run, lambda seen: seen, {"time_wait": list(counts)},
+                                 {"msl": 10.0}).sweep(runs)
+
+
 def test_rates_and_intervals() -> None:
-    rates = tw.Rates(time_wait=10.0, msl=10.0, runs=200, reset=10, old_accepted=0,
-                     assassinated=0)
-    assert rates.multiple == 1.0 and rates.rate("reset") == 0.05
-    low, high = rates.interval("reset")
+    (point,) = _results({10.0: (10, 0)}, runs=200)
+    assert point.rate("reset") == 0.05 and point.count("reset") == 10
+    low, high = point.interval("reset")
     assert low < 0.05 < high
-    assert rates.interval("old_accepted")[0] == 0.0
-    with pytest.raises(ValueError, match="failure must be one of"):
-        rates.rate("boom")
-    assert "1.00 x MSL" in str(rates)
-    assert tw.wilson(0, 0) == (0.0, 1.0)
+    assert point.interval("old_accepted")[0] == 0.0
+    with pytest.raises(ValueError, match="'boom' is not observed"):
+        point.rate("boom")
+    assert str(point).startswith("time_wait=10: reset 5.0% [")
+    assert tw.msl_multiples(_results({10.0: (10, 0)})) == [1.0]
 
 
 def test_describe_names_each_threshold() -> None:
-    points = [tw.Rates(0.0, 10.0, 100, 5, 10, 0), tw.Rates(10.0, 10.0, 100, 0, 1, 0),
-              tw.Rates(20.0, 10.0, 100, 0, 0, 0)]
-    text = tw.describe(points)
+    results = _results({0.0: (5, 10), 10.0: (0, 1), 20.0: (0, 0)})
+    text = tw.describe(results)
     assert "reset: none from 1 x MSL on" in text
     assert "new connection: none from 2 x MSL on" in text and "never" in text
-    assert tw.threshold(points[:2], "old_accepted") is None
-    assert "still 1.0% at 1 x MSL" in tw.describe(points[:2])
+    shorter = _results({0.0: (5, 10), 10.0: (0, 1)})
+    assert tw.threshold(shorter, "old_accepted") is None
+    assert "still 1.0% at 1 x MSL" in tw.describe(shorter)
+    with pytest.raises(ValueError, match="failure must be one of"):
+        tw.threshold(results, "boom")
+
+
+def test_a_sweep_is_the_failure_rates_of_each_length_on_the_same_seeds() -> None:
+    results = tw.sweep((0.0, 1.5), runs=30, seed=5, msl=4.0, jitter=0.05)
+    assert [p.settings["time_wait"] for p in results] == [0.0, 6.0]
+    assert results.fixed == {"msl": 4.0, "jitter": 0.05}
+    assert results.points[1] == tw.failure_rates(6.0, runs=30, seed=5, msl=4.0, jitter=0.05)
 
 
 def test_figure_and_panel_build() -> None:
@@ -124,26 +146,21 @@ def test_figure_and_panel_build() -> None:
     names = [trace.name for trace in fig.data]
     assert names[:2] == [tw.FAILURES["reset"], tw.FAILURES["old_accepted"]]
     panel = widgets.time_wait_panel(runs=5, multiples=(0.0, 2.0), loss=0.1)
-    assert "Measured" in panel.words.value and len(panel.points) == 2
+    panel.finish()
+    assert "Measured:" in panel.status.value and len(panel.results) == 2
     panel.update(isn="clock", msl=5.0)
-    assert panel.points[0].msl == 5.0 and panel.points[0].old_accepted == 0
-    assert panel.out.outputs[0]["data"]["application/vnd.plotly.v1+json"]["data"]
+    assert panel.results.fixed["msl"] == 5.0 and panel.finish().points[0].count("old_accepted") == 0
+    assert panel.output.outputs[0]["data"]["application/vnd.plotly.v1+json"]["data"]
     with pytest.raises(ValueError, match="no such control"):
         panel.update(colour="red")
 
 
-def test_linux_captures_are_found_when_the_data_folder_is_there() -> None:
-    capture = tw.linux_capture("time_wait_length")
-    assert capture is not None and 59 < capture["findings"]["time_wait_length_min"] < 62
-    assert tw.linux_capture("no_such_capture") is None
-
-
 def test_close_panel_redraws_the_run_it_is_asked_for() -> None:
     panel = widgets.close_panel(delay=0.1, lose="first FIN")
-    assert panel.trace is not None and "FIN lost once" in panel.status.value
+    assert panel.trace is not None and "FIN lost once" in panel.summary
     panel.update(first="B", lose="last ACK", delay=0.2)
     assert tw.time_wait_holders(panel.trace) == ["B"]
-    assert panel.out.outputs[0]["data"]["application/vnd.plotly.v1+json"]["data"]
+    assert panel.output.outputs[0]["data"]["application/vnd.plotly.v1+json"]["data"]
     with pytest.raises(ValueError, match="no such control"):
         panel.update(colour="red")
 

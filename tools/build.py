@@ -1,17 +1,20 @@
-"""Build the offline HTML edition and the lecture slides from the course notebooks.
+"""Build the offline HTML edition, the lecture slides and the JupyterLite site from the notebooks.
 
     python tools/build.py html                 # build/html/: every notebook executed + index.html
-    python tools/build.py html --instructor    # the same with the solutions shown
+    python tools/build.py html --instructor    # build/instructor/: the same, solutions shown
     python tools/build.py slides               # build/slides/: one reveal.js deck per notebook
-    python tools/build.py all                  # both, executing each notebook once
+    python tools/build.py lite                 # build/lite/: the live course in the browser (lite.py)
+    python tools/build.py all                  # all three, executing each notebook once
 
 Options: ``--out DIR`` (default ``build/``), ``--notebooks DIR`` (default ``notebooks/``).
 
 The HTML edition loads nothing from the network: plotly.js is copied beside the pages, each
 control panel appears at its starting settings, and each ladder diagram has its text ladder
 beside it (see static_edition.py).  Solutions are folded for learners.  The slides leave out
-the generated cells and every solution cell; they load reveal.js from nbconvert's default CDN
-(``--reveal-prefix`` points them at a local copy).
+the generated cells and every solution cell; they load nothing from the network either:
+reveal.js is copied beside the decks from its npm package (``--reveal-prefix URL`` loads it from
+elsewhere instead), plotly.js too, and nothing else is needed (no jQuery, require.js, mermaid
+or MathJax).  The JupyterLite site is lite.py's.
 """
 
 from __future__ import annotations
@@ -20,6 +23,8 @@ import argparse
 import html
 import shutil
 import sys
+import tarfile
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,6 +35,8 @@ from nbconvert import HTMLExporter, SlidesExporter
 
 TOOLS = Path(__file__).resolve().parent
 sys.path.insert(0, str(TOOLS))
+import lite  # noqa: E402
+import lite_wheels  # noqa: E402
 import static_edition  # noqa: E402
 import sync_notebooks as sync  # noqa: E402
 
@@ -37,6 +44,13 @@ TEMPLATES = TOOLS / "templates"
 CELL_TIMEOUT = 180  # seconds for one cell; a course cell takes well under one (issue 4: < 20 s a notebook)
 WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
 HOOK = f"import sys; sys.path.insert(0, {str(TOOLS)!r})\nimport static_edition; static_edition.install()"
+#: The reveal.js the decks use (npm), and the files of it they need, by prefix in its package:
+#: the white theme, whose fonts come with it (several other themes load Google's).
+REVEAL = "reveal.js@5.2.1"
+REVEAL_FILES = ("LICENSE", "dist/reveal.js", "dist/reveal.css", "dist/theme/white.css",
+                "dist/theme/fonts/source-sans-pro/source-sans-pro.css",
+                "dist/theme/fonts/source-sans-pro/LICENSE",
+                "dist/theme/fonts/source-sans-pro/source-sans-pro-", "plugin/notes/notes.js")
 
 
 @dataclass
@@ -99,15 +113,12 @@ def _page(book: Book) -> str:
     return book.path.with_suffix(".html").name
 
 
-def _write_assets(out: Path, solutions_folded: bool) -> None:
+def _write_assets(out: Path) -> None:
     import plotly.offline
 
     out.mkdir(parents=True, exist_ok=True)
     (out / "plotly.min.js").write_text(plotly.offline.get_plotlyjs(), encoding="utf-8")
     shutil.copy(TEMPLATES / "assets" / "tcpnb.css", out / "tcpnb.css")
-    script = (TEMPLATES / "assets" / "tcpnb.js").read_text() if solutions_folded else \
-        "// Instructor edition: solutions are shown.\n"
-    (out / "tcpnb.js").write_text(script, encoding="utf-8")
 
 
 def _index(out: Path, books: list[Book], heading: str, note: str) -> Path:
@@ -124,7 +135,7 @@ def _index(out: Path, books: list[Book], heading: str, note: str) -> Path:
 def build_html(books: list[Book], out: Path, instructor: bool = False) -> Report:
     """The offline edition in ``out``: one page per notebook and an index in course order."""
     report = Report()
-    _write_assets(out, solutions_folded=not instructor)
+    _write_assets(out)
     exporter = HTMLExporter(template_name="tcpnb_html", extra_template_basedirs=[str(TEMPLATES)])
     for i, book in enumerate(books):
         started = time.perf_counter()
@@ -137,7 +148,8 @@ def build_html(books: list[Book], out: Path, instructor: bool = False) -> Report
             if cell.metadata.get("tcpnb", {}).get("generated", "").startswith("nav"):
                 cell.source = nav
         nb.metadata["title"] = book.title
-        body, _ = exporter.from_notebook_node(nb)
+        static_edition.fold_solutions(nb, instructor)  # the template folds each code solution
+        body, _ = exporter.from_notebook_node(nb, resources={"tcpnb_instructor": instructor})
         report.pages.append(out / _page(book))
         report.pages[-1].write_text(body, encoding="utf-8")
         report.seconds[book.path.name] = time.perf_counter() - started
@@ -157,13 +169,31 @@ def slide_cells(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     return nb
 
 
+def _write_reveal(out: Path) -> None:
+    """reveal.js, what of it the decks use, from its npm package into ``out/reveal.js``."""
+    with tempfile.TemporaryDirectory(prefix="tcpnb-reveal-") as work:
+        with tarfile.open(lite_wheels.npm_pack(REVEAL, Path(work))) as archive:
+            for member in archive.getmembers():
+                name = member.name.removeprefix("package/")
+                if member.isfile() and name.startswith(REVEAL_FILES) and not name.endswith(
+                        (".map", ".eot", ".ttf")):  # .woff fonts are enough for any browser today
+                    target = out / "reveal.js" / name
+                    target.parent.mkdir(parents=True, exist_ok=True)
+                    target.write_bytes(archive.extractfile(member).read())  # type: ignore[union-attr]
+
+
 def build_slides(books: list[Book], out: Path, reveal_prefix: str = "") -> Report:
-    """One reveal.js deck per notebook in ``out``: the story without generated or solution cells."""
+    """One reveal.js deck per notebook in ``out``: the story without generated or solution cells.
+
+    reveal.js comes from beside the decks (copied here) unless ``reveal_prefix`` says where.
+    """
     report = Report()
-    _write_assets(out, solutions_folded=True)
+    _write_assets(out)
+    if not reveal_prefix:
+        _write_reveal(out)
     exporter = SlidesExporter(template_name="tcpnb_slides", extra_template_basedirs=[str(TEMPLATES)],
-                              reveal_scroll=True, **({"reveal_url_prefix": reveal_prefix}
-                                                     if reveal_prefix else {}))
+                              reveal_scroll=True, reveal_url_prefix=reveal_prefix or "reveal.js",
+                              reveal_theme="white")  # white's fonts are local; simple's are not
     for book in books:
         started = time.perf_counter()
         nb = slide_cells(book.nb)
@@ -179,22 +209,32 @@ def build_slides(books: list[Book], out: Path, reveal_prefix: str = "") -> Repor
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
-    parser.add_argument("what", choices=["html", "slides", "all"])
+    parser.add_argument("what", choices=["html", "slides", "lite", "all"])
     parser.add_argument("--out", type=Path, default=TOOLS.parent / "build")
     parser.add_argument("--notebooks", type=Path, default=TOOLS.parent / "notebooks")
-    parser.add_argument("--instructor", action="store_true", help="html: show the solutions")
-    parser.add_argument("--reveal-prefix", default="", help="slides: where reveal.js is")
+    parser.add_argument("--instructor", action="store_true",
+                        help="html: show the solutions (into build/instructor/)")
+    parser.add_argument("--reveal-prefix", default="",
+                        help="slides: load reveal.js from this URL instead of a copy beside them")
     args = parser.parse_args(argv)
     paths = sync.course(args.notebooks)
     if not paths:
         parser.error(f"no course notebooks (NN_name.ipynb) in {args.notebooks}")
+    if args.what in ("lite", "all"):
+        site = lite.build_lite(args.notebooks, args.out / "lite")
+        print(f"lite: {len(site.notebooks)} notebooks, {len(site.packages)} wheels, Pyodide "
+              f"{site.pyodide}, {site.bytes() / 1e6:.1f} MB in {site.folder} ({site.seconds:.0f} s); "
+              f"serve it with: python -m http.server -d {site.folder}")
+        if args.what == "lite":
+            return 0
     books = []
     for path in paths:
         books.append(execute(path))
         print(f"executed {path.name} in {books[-1].seconds:.1f} s")
     builds = []
-    if args.what in ("html", "all"):
-        builds.append(("html", build_html(books, args.out / "html", args.instructor)))
+    if args.what in ("html", "all"):  # the instructor edition has a folder of its own
+        edition = "instructor" if args.instructor else "html"
+        builds.append((edition, build_html(books, args.out / edition, args.instructor)))
     if args.what in ("slides", "all"):
         builds.append(("slides", build_slides(books, args.out / "slides", args.reveal_prefix)))
     for name, report in builds:

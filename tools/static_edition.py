@@ -7,7 +7,9 @@ tools/build.py uses this module twice:
   is, at its starting settings; and every figure drawn by ``tcpnb.ladder`` carries its
   text ladder (``tcpnb.text_ladder(trace)``) in ``layout.meta``;
 * on the executed notebook, :func:`figure_html` turns each plotly figure into a div that needs
-  only a local ``plotly.min.js``, with its text version beside it.
+  only a local ``plotly.min.js``, with its text version beside it, and :func:`fold_solutions`
+  sets each solution's folds: the template wraps a code solution (its code and its output) in
+  one "Show the solution" fold, closed for learners and open in the instructor edition.
 """
 
 from __future__ import annotations
@@ -17,9 +19,13 @@ import functools
 import html
 import itertools
 import json
+import re
 from typing import Any
 
+from tcpnb.course import reveal
+
 TEXT_KEY = "tcpnb_text"
+SOLUTION_TAGS = {"solution", "exercise-solution"}  # as in sync_notebooks.py
 PLOTLY_MIME = "application/vnd.plotly.v1+json"
 _ids = itertools.count(1)
 
@@ -73,6 +79,11 @@ def widget_html(widget: Any) -> str:
 
     if isinstance(widget, BaseFigureWidget):
         return figure_html(widget.to_dict(), "widget")
+    if reveal.CLASS in getattr(widget, "_dom_classes", ()):  # a solution that shows a figure
+        inside = "".join(widget_html(child) for child in widget.children)
+        return reveal.details(widget.get_title(0) or reveal.SUMMARY, inside)
+    if callable(getattr(widget, "_static_html_", None)):  # e.g. a self-check's number box
+        return str(widget._static_html_())
     if isinstance(widget, w.Box):
         direction = "row" if isinstance(widget, w.HBox) else "column"
         inner = "".join(widget_html(child) for child in widget.children)
@@ -101,6 +112,8 @@ def widget_html(widget: Any) -> str:
 
 def panel_html(widget: Any) -> str:
     """A displayed widget as the static edition shows it: a note, then the widget."""
+    if reveal.CLASS in getattr(widget, "_dom_classes", ()):
+        return widget_html(widget)  # a solution's fold, not a panel
     return ('<div class="tcpnb-panel"><p class="tcpnb-note">Interactive in JupyterLab, Binder or '
             "Colab; shown here as it starts.</p>"
             f"{widget_html(widget)}</div>")
@@ -133,3 +146,24 @@ def install() -> None:
         return figure
 
     ladder_module.ladder = ladder
+
+
+def fold_solutions(nb: Any, instructor: bool = False) -> None:
+    """Set the folds of the solution cells of an executed notebook (nbformat) for the edition.
+
+    The template folds a code solution's cell, code and output, in one "Show the solution"
+    fold, so the output loses the fold ``tcpnb.solution()`` gave it in the notebook.  A
+    markdown answer's ``<details>`` stays closed for learners; the instructor edition opens it.
+    """
+    inner = re.compile(rf'<details class="{reveal.CLASS}"><summary[^>]*>[^<]*</summary>(.*)'
+                       r"</details>", re.S)
+    for cell in nb.cells:
+        if not SOLUTION_TAGS & set(cell.metadata.get("tags", [])):
+            continue
+        if cell.cell_type == "markdown" and instructor:
+            cell.source = re.sub(r"<details(?=[\s>])", "<details open", cell.source, count=1)
+        for output in cell.get("outputs", []):
+            data = output.get("data", {})
+            found = inner.fullmatch(str(data.get("text/html", "")).strip())
+            if found:
+                data["text/html"] = found[1]

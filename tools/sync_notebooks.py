@@ -9,9 +9,15 @@ writes, replacing what an earlier run wrote (cells with ``metadata.tcpnb.generat
 
 * a navigation cell at the top (Colab and Binder badges, previous / next) and one at the bottom;
 * the setup cell, just before the author's first code cell (so it is the first code cell);
-* slide metadata: generated cells and solution cells are skipped in slides; solution cells
-  are collapsed for learners; cells without a ``slideshow.slide_type`` get one from their
-  heading level.
+* slide metadata: generated cells and solution cells are skipped in slides; cells without a
+  ``slideshow.slide_type`` get one from their heading level;
+* folded solutions (:func:`fold_solution`): a markdown answer goes into a closed
+  ``<details><summary>Show the answer</summary>``; a code solution into one
+  ``with tcpnb.solution():`` block, which shows what it prints only when the learner opens
+  it, even after Run All; its code is folded too (``jupyter.source_hidden``, and Colab's
+  ``cellView: form``).  :func:`solution_problems` lists any solution cell not in that form;
+* no outputs: a run saved by JupyterLab (outputs, execution counts, widget state) is cleared,
+  and every other edit kept.  The course is committed output-free.
 
 Links come from ``[project.urls] Repository`` in pyproject.toml.  Running it twice changes
 nothing.  Never edit a generated cell by hand: change this file and run it again.
@@ -20,8 +26,12 @@ nothing.  Never edit a generated cell by hand: change this file and run it again
 from __future__ import annotations
 
 import argparse
+import ast
+import io
 import re
 import sys
+import textwrap
+import tokenize
 from collections.abc import Callable
 from pathlib import Path
 
@@ -33,7 +43,11 @@ sys.path.insert(0, str(ROOT))
 from tcpnb.widgets.colab import setup_cell_source  # noqa: E402
 
 BRANCH = "main"
+#: Cell metadata that a run or a view writes: run times, output folded or scrolled.
+RUN_METADATA = ("execution", "collapsed", "scrolled")
 SOLUTION_TAGS = {"solution", "exercise-solution"}
+ANSWER_SUMMARY = "Show the answer"  # a markdown answer's fold; the code's is tcpnb.solution()'s
+FOLD = "with tcpnb.solution():"
 COLAB_BADGE = "https://colab.research.google.com/assets/colab-badge.svg"
 BINDER_BADGE = "https://mybinder.org/badge_logo.svg"
 
@@ -105,19 +119,106 @@ def _cell(kind: str, role: str, source: str, **metadata: object) -> nbformat.Not
     return cell
 
 
+def is_solution(cell: nbformat.NotebookNode) -> bool:
+    return bool(SOLUTION_TAGS & set(cell.metadata.get("tags", [])))
+
+
 def slide_metadata(cell: nbformat.NotebookNode) -> None:
-    """Skip and collapse solution cells; give other cells a default slide type."""
+    """Skip solution cells in slides; give other cells a default slide type."""
     meta = cell.metadata
-    if SOLUTION_TAGS & set(meta.get("tags", [])):
+    if is_solution(cell):
         meta["slideshow"] = {"slide_type": "skip"}
-        hidden = {"source_hidden": True}
-        if cell.cell_type == "code":
-            hidden["outputs_hidden"] = True
-        meta["jupyter"] = {**meta.get("jupyter", {}), **hidden}
     elif "slide_type" not in meta.get("slideshow", {}):
         first = cell.source.lstrip().split("\n", 1)[0] if cell.cell_type == "markdown" else ""
         kind = "slide" if re.match(r"#{1,2} ", first) else "subslide" if first.startswith("### ") else "-"
         meta.setdefault("slideshow", {})["slide_type"] = kind
+
+
+# ------------------------------------------------------------------ folded solutions
+_ANSWER = re.compile(r"<details>\s*<summary>(?P<summary>[^<]*)</summary>(?P<body>.*)</details>",
+                     re.S)
+
+
+def _python(source: str) -> str:
+    """``source`` with IPython's magics turned into Python, so that ``ast`` can read it."""
+    from IPython.core.inputtransformer2 import TransformerManager
+
+    return str(TransformerManager().transform_cell(source))  # type: ignore[no-untyped-call]
+
+
+def _folded_code(source: str) -> bool:
+    """True if ``source`` is one ``with tcpnb.solution():`` block (comments aside)."""
+    try:
+        body = ast.parse(_python(source)).body
+    except SyntaxError:
+        return False
+    if len(body) != 1 or not isinstance(body[0], ast.With) or len(body[0].items) != 1:
+        return False
+    call = body[0].items[0].context_expr
+    return isinstance(call, ast.Call) and ast.unparse(call.func) == "tcpnb.solution"
+
+
+def _fold_code(source: str) -> str:
+    """``source`` inside ``with tcpnb.solution():``; a last bare expression is displayed."""
+    lines = source.rstrip().splitlines()
+    last = ast.parse(_python(source)).body[-1:]
+    if last and isinstance(last[0], ast.Expr) and not (
+            isinstance(last[0].value, ast.Call) and ast.unparse(last[0].value.func).split(".")[-1]
+            in ("print", "display", "show")) and last[0].lineno == last[0].end_lineno == len(lines):
+        lines[-1] = f"display({lines[-1].rstrip().rstrip(';')})"
+    return FOLD + "\n" + textwrap.indent("\n".join(lines), "    ")
+
+
+def _multiline_strings(source: str) -> bool:
+    """True if ``source`` has a string over several lines (indenting it would change it)."""
+    try:
+        tokens = list(tokenize.generate_tokens(io.StringIO(_python(source)).readline))
+    except (tokenize.TokenError, SyntaxError):
+        return False  # it does not parse: solution_problems() says so
+    return any(t.type == tokenize.STRING and "\n" in t.string for t in tokens)
+
+
+def fold_solution(cell: nbformat.NotebookNode) -> None:
+    """Put a solution cell into its folded form (see the module docstring); twice changes nothing."""
+    jupyter = cell.metadata.setdefault("jupyter", {})
+    if cell.cell_type == "markdown":
+        found = _ANSWER.fullmatch(cell.source.strip())
+        body = found["body"].strip() if found else cell.source.strip()  # any summary may spoil
+        cell.source = f"<details><summary>{ANSWER_SUMMARY}</summary>\n\n{body}\n\n</details>"
+        jupyter.pop("source_hidden", None)  # the <details> folds it; a hidden source shows more
+    elif cell.cell_type == "code":
+        if not _folded_code(cell.source) and not _multiline_strings(cell.source):
+            try:
+                cell.source = _fold_code(cell.source)
+            except SyntaxError:
+                pass  # solution_problems() reports it
+        jupyter.pop("outputs_hidden", None)  # the fold hides the output; Run All would show it
+        jupyter["source_hidden"] = True
+        cell.metadata["cellView"] = "form"  # Colab: the code behind a "Show code" button
+    if not jupyter:
+        del cell.metadata["jupyter"]
+
+
+def solution_problems(nb: nbformat.NotebookNode) -> list[str]:
+    """Every solution cell of ``nb`` that is not folded as the conventions ask, and why."""
+    problems = []
+    for cell in nb.cells:
+        if not is_solution(cell):
+            continue
+        where = f"cell {cell.get('id', '?')}"
+        if cell.cell_type == "markdown":
+            found = _ANSWER.fullmatch(cell.source.strip())
+            if not found:
+                problems.append(f"{where}: a markdown answer must be one <details> block")
+            elif found["summary"].strip() != ANSWER_SUMMARY:
+                problems.append(f"{where}: its summary must read {ANSWER_SUMMARY!r} (no spoiler), "
+                                f"not {found['summary']!r}")
+        elif cell.cell_type == "code" and not _folded_code(cell.source):
+            problems.append(f"{where}: a code solution must be one `{FOLD}` block (sync wraps it "
+                            "unless it has a string over several lines or does not parse)")
+        if cell.cell_type == "code" and not cell.metadata.get("jupyter", {}).get("source_hidden"):
+            problems.append(f"{where}: its code must be folded (jupyter.source_hidden)")
+    return problems
 
 
 def sync(nb: nbformat.NotebookNode, path: str, repo: str,
@@ -126,6 +227,15 @@ def sync(nb: nbformat.NotebookNode, path: str, repo: str,
     cells = [c for c in nb.cells if not _generated(c)]
     for cell in cells:
         slide_metadata(cell)
+        if is_solution(cell):
+            fold_solution(cell)
+        if cell.cell_type == "code":
+            cell.outputs, cell.execution_count = [], None
+        for key in RUN_METADATA:
+            cell.metadata.pop(key, None)
+    nb.metadata.pop("widgets", None)
+    if "language_info" in nb.metadata:  # a kernel adds its version, lexer...: keep the name
+        nb.metadata["language_info"] = {"name": nb.metadata["language_info"].get("name", "python")}
     first_code = next((i for i, c in enumerate(cells) if c.cell_type == "code"), len(cells))
     setup = _cell("code", "setup", setup_cell_source(repo), tags=["setup"])
     cells.insert(first_code, setup)
@@ -184,7 +294,10 @@ def main(argv: list[str] | None = None) -> int:
         print(("out of sync: " if args.check else "updated: ") + str(path))
     if args.check and changed:
         print("run: python tools/sync_notebooks.py")
-    return 1 if args.check and changed else 0
+    problems = [f"{path.name}, {problem}" for path in course(args.notebooks)
+                for problem in solution_problems(nbformat.read(path, as_version=4))]
+    print(*problems, sep="\n", file=sys.stderr)
+    return 1 if (args.check and changed) or problems else 0
 
 
 if __name__ == "__main__":

@@ -51,9 +51,7 @@ class ClockISN:
 
     def __init__(self, offset: int = 0, tick: float = 4e-6) -> None:
         self.offset = _check_isn(offset)
-        if not tick > 0:
-            raise UsageError(f"tick must be > 0 seconds, got {tick!r}")
-        self.tick = tick
+        self.tick = validate.number("tick", tick, 0.0, 1e9, low_open=True)
 
     def next(self, now: float) -> int:
         return (self.offset + int(now / self.tick)) % SEQ_SPACE
@@ -66,7 +64,7 @@ class RandomISN:
     """A pseudo-random ISN per connection, from its own seeded generator."""
 
     def __init__(self, seed: int = 0) -> None:
-        self._rng = random.Random(seed)
+        self._rng = random.Random(validate.whole("seed", seed, -(2**63), 2**63))
 
     def next(self, now: float) -> int:
         return self._rng.randrange(SEQ_SPACE)
@@ -76,12 +74,33 @@ class RandomISN:
 
 
 def as_source(isn: int | IsnSource) -> IsnSource:
-    """Turn an int into a :class:`FixedISN`; pass a source through."""
-    if isinstance(isn, int):
+    """Turn an int into a :class:`FixedISN`; wrap a source so that each ISN it gives is checked."""
+    if isinstance(isn, int) and not isinstance(isn, bool):
         return FixedISN(isn)
-    if callable(getattr(isn, "next", None)):
+    if isinstance(isn, (FixedISN, ClockISN, RandomISN, IncrementingISN)):
         return isn
-    raise UsageError(f"isn must be an int in [0, 2**32) or an ISN source, got {isn!r}")
+    if not isinstance(isn, bool) and callable(getattr(isn, "next", None)):
+        return _Checked(isn)
+    raise UsageError(f"isn must be a whole number in [0, 2**32) or an ISN source "
+                     f"(an object with next(now) -> int), got {isn!r}")
+
+
+class _Checked:
+    """A user's ISN source whose every answer is checked (a clear error, not a crash in a run)."""
+
+    def __init__(self, source: IsnSource) -> None:
+        self.source = source
+
+    def next(self, now: float) -> int:
+        value = self.source.next(now)
+        try:
+            return _check_isn(value)
+        except UsageError:
+            raise UsageError(f"isn: {self.source!r}.next({now:g}) must return a whole number in "
+                             f"[0, 2**32), got {value!r}") from None
+
+    def __repr__(self) -> str:
+        return repr(self.source)
 
 
 class IncrementingISN:
@@ -92,7 +111,7 @@ class IncrementingISN:
 
     def __init__(self, start: int, step: int = 100) -> None:
         self.start = _check_isn(start)
-        self.step = step
+        self.step = validate.whole("step", step, 0, SEQ_SPACE - 1)
         self._count = 0
 
     def next(self, now: float) -> int:
@@ -114,4 +133,4 @@ def figure_pair(kind: IsnKind) -> tuple[IsnSource, IsnSource]:
         return FixedISN(100), FixedISN(300)
     if kind == "clock":
         return ClockISN(100), ClockISN(300)
-    raise UsageError(f"isn must be 'fixed' or 'clock', got {kind!r}")
+    raise UsageError(f"isn must be 'fixed' or 'clock', got {kind!r}")  # validate.choice's words

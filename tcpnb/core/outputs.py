@@ -12,7 +12,20 @@ from dataclasses import dataclass
 from typing import Union
 
 from .segment import Segment
-from .states import State
+from .states import Cause, Label, State
+
+
+class Timer(Label):
+    """The timers of one endpoint; each value is the name the views print."""
+
+    #: Resend the oldest unacknowledged segment (RFC 9293 §3.8.1, RFC 6298).
+    RETRANSMISSION = "retransmission"
+    #: 2 x MSL in TIME-WAIT, then delete the TCB (§3.6.1 MUST-13, §3.10.8).
+    TIME_WAIT = "time-wait"
+    #: Send the ACK that was held back hoping to ride on data (§3.8.6.3).
+    DELAYED_ACK = "delayed-ack"
+    #: The two-way variant (not TCP) reclaims an unconfirmed, idle connection.
+    IDLE = "idle"
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,7 +46,7 @@ class StateChanged:
 
     old: State
     new: State
-    cause: str
+    cause: Cause
     iss: int | None = None
     irs: int | None = None
 
@@ -56,7 +69,7 @@ class Delivered:
 class TimerSet:
     """Call :meth:`Endpoint.on_timer` at ``deadline`` (seconds) for timer ``name``."""
 
-    name: str
+    name: Timer
     deadline: float
 
 
@@ -64,14 +77,14 @@ class TimerSet:
 class TimerCancelled:
     """Timer ``name`` is no longer needed."""
 
-    name: str
+    name: Timer
 
 
 @dataclass(frozen=True, slots=True)
 class TimerFired:
     """Timer ``name`` expired and was acted upon."""
 
-    name: str
+    name: Timer
 
 
 Output = Union[Transmit, StateChanged, Notice, Delivered, TimerSet, TimerCancelled, TimerFired]

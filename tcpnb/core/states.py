@@ -5,9 +5,11 @@ Theory of operation
 A TCP endpoint is always in one of eleven states.  What moves it is a
 *trigger*: a call from its user (OPEN, SEND, CLOSE, ABORT), the arrival of a
 segment, or a timer.  This module holds the table ``(state, trigger) -> next
-state`` as plain data, and nothing else.  The endpoint (``endpoint.py``)
-works out, from RFC 9293's event-processing rules (§3.10), *which* trigger an
-event amounts to; the next state is then always looked up here.  The state
+state`` as plain data, and nothing else.  The endpoint (``endpoint.py``, and
+``arrivals.py`` for segments) works out, from RFC 9293's event-processing rules
+(§3.10), *which* trigger an event amounts to; the next state is then always
+looked up here.  A host's reboot (:class:`HostEvent`) is not a trigger: it
+deletes every TCB without a transition.  The state
 diagram the course draws is drawn from this same table, so the picture and
 the code cannot drift apart.
 
@@ -26,7 +28,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Mapping
+from typing import Mapping, Union
 
 from .errors import IllegalTransition
 
@@ -66,7 +68,20 @@ class State(enum.Enum):
         return self not in (State.CLOSED, State.LISTEN, State.SYN_SENT, State.SYN_RECEIVED)
 
 
-class Trigger(enum.Enum):
+class Label(str, enum.Enum):
+    """An enum whose members are words to print: ``str()`` and f-strings give the value.
+
+    A ``str`` enum, so a member equals its words: ``Trigger.RCV_RST == "rcv RST"``.
+    """
+
+    def __str__(self) -> str:
+        return str(self.value)
+
+    def __format__(self, spec: str) -> str:
+        return format(str(self.value), spec)
+
+
+class Trigger(Label):
     """What moves an endpoint from one state to the next; values are Figure 5's labels."""
 
     PASSIVE_OPEN = "passive OPEN"
@@ -86,9 +101,23 @@ class Trigger(enum.Enum):
     GIVE_UP = "retransmission limit"
     GIVE_UP_AFTER_PASSIVE_OPEN = "retransmission limit (passive)"
     IDLE_TIMEOUT = "idle timeout"
+    #: Data arrived after the application called the socket close(): RFC 9293 §3.6.1
+    #: (MAY-1, SHLD-3) answers it with a RST, and the connection is gone.
+    RCV_DATA_AFTER_CLOSE = "rcv data after close()"
+    #: A SYN inside the window of a synchronized connection, for a stack without
+    #: RFC 5961's checks: RFC 793's rule (RFC 9293 §3.10.7.4, fourth step) resets it.
+    RCV_SYN_IN_WINDOW = "rcv SYN in window"
 
-    def __str__(self) -> str:
-        return self.value
+
+class HostEvent(Label):
+    """What happens to a host rather than to a connection: not a row of the state table."""
+
+    #: The host reboots: every TCB is lost and nothing is sent (RFC 9293 §3.5.1).
+    REBOOT = "reboot (all state lost)"
+
+
+#: Why an endpoint changed state: a trigger of the table, or something that happened to its host.
+Cause = Union[Trigger, HostEvent]
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,6 +136,7 @@ S, T = State, Trigger
 _SYNCHRONIZED_FOR_RST = (S.ESTABLISHED, S.FIN_WAIT_1, S.FIN_WAIT_2, S.CLOSE_WAIT)
 _HAS_FIN_SENT = (S.CLOSING, S.LAST_ACK, S.TIME_WAIT)
 _ABORT_WITH_RST = (S.SYN_RECEIVED, S.ESTABLISHED, S.FIN_WAIT_1, S.FIN_WAIT_2, S.CLOSE_WAIT)
+_SYNCHRONIZED = _SYNCHRONIZED_FOR_RST + _HAS_FIN_SENT
 
 #: Every transition of TCP, Figure 5's first, then those only its text has.
 TCP_TABLE: tuple[Transition, ...] = (
@@ -147,6 +177,10 @@ TCP_TABLE: tuple[Transition, ...] = (
     *(Transition(s, T.GIVE_UP, S.CLOSED, "connection timed out", False, "§3.8.3; RFC 1122 4.2.3.5")
       for s in (S.SYN_SENT, S.SYN_RECEIVED, S.ESTABLISHED, S.FIN_WAIT_1, S.CLOSE_WAIT,
                 S.CLOSING, S.LAST_ACK)),
+    *(Transition(s, T.RCV_DATA_AFTER_CLOSE, S.CLOSED, "snd RST: the data is lost", False,
+                 "§3.6.1 MAY-1, SHLD-3 (the socket close())") for s in (S.FIN_WAIT_1, S.FIN_WAIT_2)),
+    *(Transition(s, T.RCV_SYN_IN_WINDOW, S.CLOSED, "snd RST, connection reset", False,
+                 "§3.10.7.4 fourth step, without RFC 5961") for s in (S.SYN_RECEIVED, *_SYNCHRONIZED)),
 )
 
 #: NOT TCP.  A two-way handshake: the passive side is open as soon as a SYN

@@ -15,6 +15,13 @@ from .errors import UsageError
 
 T = TypeVar("T")
 
+#: The longest time, in seconds, that a delay, a timer or a moment of a run may be:
+#: about 31 years, far beyond any TCP timer (and far from float overflow).
+LONGEST = 1e9
+
+
+_TOO_LARGE = object()
+
 
 def _range(low: float, high: float, low_open: bool, high_open: bool) -> str:
     return f"{'(' if low_open else '['}{low:g}, {high:g}{')' if high_open else ']'}"
@@ -26,20 +33,22 @@ def number(name: str, value: object, low: float = 0.0, high: float = math.inf, *
 
     ``high=math.inf`` means "no upper limit" (the value itself must still be finite).
     """
-    allowed = _range(low, high, low_open, high_open)
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise UsageError(f"{name} must be a number in {allowed}, got {value!r}")
-    try:
-        as_float = float(value)
-    except OverflowError:  # an int too large for a float, e.g. 10**400
-        raise UsageError(f"{name} must be a number in {allowed}, got a number too large") from None
-    if not math.isfinite(as_float):
-        raise UsageError(f"{name} must be a finite number in {allowed}, got {value!r}")
-    too_low = as_float <= low if low_open else as_float < low
-    too_high = as_float >= high if high_open else as_float > high
-    if too_low or too_high:
-        raise UsageError(f"{name} must be a number in {allowed}, got {value!r}")
-    return as_float
+        as_float = math.nan
+    else:
+        try:
+            as_float = float(value)
+        except OverflowError:  # an int too large for a float, e.g. 10**400
+            value = _TOO_LARGE
+            as_float = math.inf
+    if math.isfinite(as_float) and (low < as_float if low_open else low <= as_float) and (
+            as_float < high if high_open else as_float <= high):
+        return as_float  # the message below is only made when it is needed
+    allowed = _range(low, high, low_open, high_open)
+    got = "a number too large" if value is _TOO_LARGE else repr(value)
+    kind = "a finite number" if isinstance(value, float) and not math.isfinite(value) \
+        else "a number"
+    raise UsageError(f"{name} must be {kind} in {allowed}, got {got}")
 
 
 def seconds(name: str, value: object, low: float = 0.0, high: float = math.inf) -> float:

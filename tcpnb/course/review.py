@@ -7,12 +7,19 @@ Two kinds, for the course's review notebook (05):
   names the state of every endpoint; :meth:`StateTable.check` judges each
   answer and explains it from the transition table (:mod:`tcpnb.core.states`),
   with a word on the misconception behind a typical wrong answer.
-* :class:`LostSegment` -- a run in which exactly one segment was lost.  The
-  learner sees what each kernel did (what it sent, which states it went
-  through) but not what arrived, and must say which segment never got there.
+* :class:`~tcpnb.course.lostsegment.LostSegment` -- a run in which exactly one
+  segment was lost: which one?  (Its own module; it is re-exported here, with
+  :func:`random_lost_segment`.)
 
 Both are built from a :class:`~tcpnb.sim.trace.Trace`, so the answers are the
-simulator's, and the same code judges any run.  Widgets are built lazily.
+simulator's, and the same code judges any run.  The course's ready-made exercises
+are course text, in the review notebook's data file beside it; :func:`load` reads
+them (and its questions)::
+
+    checks = review.load("questions/05_review.toml")
+    checks["table_2"]                       # a StateTable, shown as a grid of menus
+
+Widgets are built lazily.
 """
 
 from __future__ import annotations
@@ -20,13 +27,19 @@ from __future__ import annotations
 import html
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Callable
 
+from ..core import validate
 from ..core.errors import UsageError
 from ..core.states import TRANSITIONS, State, Trigger
 from ..sim import scenarios
-from ..sim.trace import Fate, Origin, Trace, Transmission
-from .quiz import Choice, Feedback, Question
+from ..sim.trace import Origin, Trace, Transmission
+from . import quiz
+from .coursefile import Entry
+from .lostsegment import LostSegment as LostSegment  # re-exported: both kinds of exercise
+from .lostsegment import random_lost_segment as random_lost_segment
+from .quiz import Feedback
 
 _PASSIVE_CLOSE = (State.CLOSE_WAIT, State.LAST_ACK)
 _ACTIVE_CLOSE = (State.FIN_WAIT_1, State.FIN_WAIT_2, State.CLOSING, State.TIME_WAIT)
@@ -172,27 +185,28 @@ class StateTable:
                else f"Nothing in this event moves {name}: it stays in {right}.")
         if given is right:
             return Feedback(True, why)
-        return Feedback(False, (self._typical(name, given, right) + " " + why).strip())
+        code, text = self._typical(name, given, right)
+        return Feedback(False, f"{text} {why}".strip(), code)
 
-    def _typical(self, name: str, given: State, right: State) -> str:
-        """The misconception behind a typical wrong answer, if there is one."""
+    def _typical(self, name: str, given: State, right: State) -> tuple[str, str]:
+        """(misconception code, what to say) behind a typical wrong answer; ("", "") if none."""
         role = self.roles.get(name)
         if given is State.TIME_WAIT and role == "passive":
-            return ("M6: only the side that closed first waits in TIME-WAIT, whoever is "
-                    "client or server (RFC 9293 §3.6.1).")
+            return "M6", ("Only the side that closed first waits in TIME-WAIT, whoever is "
+                          "client or server (RFC 9293 §3.6.1).")
         if given is State.CLOSED and right is State.TIME_WAIT:
-            return ("M4: the first closer does not forget the connection when the last FIN "
-                    "arrives; it waits 2 x MSL in TIME-WAIT (RFC 9293 §3.6.1, MUST-13).")
+            return "M4", ("The first closer does not forget the connection when the last FIN "
+                          "arrives; it waits 2 x MSL in TIME-WAIT (RFC 9293 §3.6.1, MUST-13).")
         if given is State.CLOSE_WAIT and role == "active":
-            return ("CLOSE-WAIT is where the side that receives a FIN before closing waits "
-                    "for its own application to close (§3.3.2).")
+            return "", ("CLOSE-WAIT is where the side that receives a FIN before closing waits "
+                        "for its own application to close (§3.3.2).")
         if given is State.CLOSED and right in _PASSIVE_CLOSE + (State.FIN_WAIT_2,):
-            return ("M17: a FIN closes one direction only; the connection goes on in the "
-                    "other (RFC 9293 §3.6).")
+            return "M17", ("A FIN closes one direction only; the connection goes on in the "
+                           "other (RFC 9293 §3.6).")
         if given is State.FIN_WAIT_2 and right is State.CLOSING:
-            return ("Its own FIN is not acknowledged yet: the peer's FIN crossed it, so "
-                    "it is CLOSING (Figure 13).")
-        return ""
+            return "", ("Its own FIN is not acknowledged yet: the peer's FIN crossed it, so "
+                        "it is CLOSING (Figure 13).")
+        return "", ""
 
     def check(self, answers: Sequence[Mapping[str, State | str]]) -> list[dict[str, Feedback]]:
         """Judge a whole table of answers: one mapping per row, endpoint -> state."""
@@ -234,15 +248,12 @@ class StateTable:
 
         def on_click(_: Any) -> None:
             for i, (menus, note) in enumerate(zip(picks, notes)):
-                parts = []
-                for name, menu in menus.items():
-                    if menu.value is None:
-                        continue
-                    verdict = self.judge(i, name, menu.value)
-                    colour = "#1b7837" if verdict.correct else "#b2182b"
-                    mark = "✔" if verdict.correct else "✘ " + html.escape(verdict.message)
-                    parts.append(f"<span style='color:{colour}'>{name}: {mark}</span>")
-                note.value = "<br>".join(parts)
+                verdicts = {name: self.judge(i, name, menu.value)
+                            for name, menu in menus.items() if menu.value is not None}
+                note.value = "<br>".join(
+                    quiz.verdict_html(Feedback(v.correct, f"{name}: " + ("" if v.correct else
+                                                                         v.message)))
+                    for name, v in verdicts.items())
 
         button.on_click(on_click)
         columns = f"60px minmax(260px, 2fr) {' '.join('150px' for _ in self.names)} 3fr"
@@ -288,169 +299,35 @@ def _state(answer: State | str) -> State:
                      f"got {answer!r}")
 
 
-# ------------------------------------------------------------ lost segment
-class LostSegment:
-    """Which segment was lost?  The learner sees sends and states, not arrivals.
-
-    Args:
-        trace: a run in which exactly one segment was lost or dropped.
-        title: what the run is.
-        seed: the seed of the run, if it came from one (see :func:`random_lost_segment`).
-    """
-
-    def __init__(self, trace: Trace, title: str = "", seed: int | None = None) -> None:
-        lost = [t for t in trace.transmissions if t.fate in (Fate.LOST, Fate.DROPPED)]
-        if len(lost) != 1:
-            raise UsageError(f"the run must lose exactly one segment, it lost {len(lost)}")
-        self.trace, self.title, self.lost, self.seed = trace, title, lost[0], seed
-        self.options = [t for t in trace.transmissions if t.origin is not Origin.INJECTED]
-
-    def label(self, t: Transmission) -> str:
-        return f"#{self.options.index(t) + 1}  {t.sent_at:.3f} s  {t.src} -> {t.dst}  {t.segment}"
-
-    def observed(self) -> str:
-        """What the two kernels could log: their sends, calls and state changes (no arrivals)."""
-        rows: list[tuple[float, int, int, str, str]] = []  # (t, event, order, who, what)
-        for c in self.trace.app_calls:
-            rows.append((c.t, c.event, 0, c.endpoint, f"({c.call})"))
-        for r in self.trace.state_changes:
-            rows.append((r.t, r.event, 1, r.endpoint, f"-> {r.new}"))
-        for k, t in enumerate(self.options):
-            rows.append((t.sent_at, t.sent_event, 2, t.src, f"sends #{k + 1} {t.segment}"))
-        rows.sort(key=lambda row: row[:3])
-        a, b = self.trace.endpoints[:2]
-        lines = [f"{'t (s)':>8}  {a:<42} {b}"]
-        for when, _, _, who, what in rows:
-            lines.append(f"{when:8.3f}  {what:<42}" if who == a
-                         else f"{when:8.3f}  {'':<42} {what}")
-        return "\n".join(lines)
-
-    def _effect(self, t: Transmission) -> str:
-        """What a delivered segment did at its receiver."""
-        moved = [r for r in self.trace.state_changes
-                 if r.endpoint == t.dst and r.event == t.arrived_event]
-        if moved:
-            return f"{t.dst} went from {moved[0].old} to {moved[0].new} when it came"
-        replies = [u for u in self.trace.transmissions
-                   if u.src == t.dst and u.sent_event == t.arrived_event]
-        if replies:
-            return f"{t.dst} answered it at once with {replies[0].segment}"
-        return f"{t.dst} took it in without changing state"
-
-    def feedback(self, t: Transmission) -> str:
-        if t is self.lost:
-            return f"Right: {t.dst} never reacted to it, and {self._evidence(t)}."
-        retransmitted = any(u.origin is Origin.RETRANSMISSION and u.src == t.src
-                            and u.segment.seq == t.segment.seq
-                            and u.segment.flags == t.segment.flags for u in self.options)
-        text = f"That one arrived at {t.arrived_at:.3f} s: {self._effect(t)}."
-        if retransmitted and t.origin is Origin.ORIGINAL:
-            text += (f" It was retransmitted, but a retransmission only means {t.src} got "
-                     "no acknowledgment: the segment or its ACK was lost. Which ACK is missing?")
-        return text
-
-    def _evidence(self, t: Transmission) -> str:
-        """What gives the loss of ``t`` away: a retransmission, of it or of what it acknowledged."""
-        if t.segment.seg_len:  # SYN, FIN or data: its sender repeats it
-            again = next((u for u in self.options if u.src == t.src and u.sent_at > t.sent_at
-                          and u.segment.seq == t.segment.seq
-                          and u.segment.flags == t.segment.flags), None)
-            if again is not None:
-                return (f"{t.src} sent the same segment again at {again.sent_at:.3f} s, "
-                        "when its retransmission timer ran out")
-        again = next((u for u in self.options if u.src == t.dst and u.sent_at > t.sent_at
-                      and u.origin is Origin.RETRANSMISSION), None)
-        if again is not None:
-            return (f"{t.dst} retransmitted {again.segment} at {again.sent_at:.3f} s: it never "
-                    "got the acknowledgment this segment carried")
-        return f"nothing {t.dst} did afterwards shows that it arrived"
-
-    def question(self) -> Question:
-        choices = [Choice(self.label(t), t is self.lost, self.feedback(t)) for t in self.options]
-        return Question("Which segment was lost?", choices,
-                        hint="A sender that retransmits got no ACK in time. A receiver that "
-                             "does not change state, or repeats itself, did not get something.")
-
-    def _head(self) -> str:
-        return (f"<b>You are the kernel.</b> {html.escape(self.title)} One segment was lost. "
-                "Here is what the two kernels did:<pre style='font-family: monospace; "
-                f"font-size: 12px; line-height: 1.3'>{html.escape(self.observed())}</pre>")
-
-    def widget(self) -> Any:
-        import ipywidgets as w
-
-        return w.VBox([w.HTML(self._head()), self.question().widget()])
-
-    def html(self) -> str:
-        """Static HTML: the kernels' log, the options, and the answer folded away."""
-        options = "".join(f"<li><code>{html.escape(self.label(t))}</code></li>"
-                          for t in self.options)
-        answer = html.escape(f"{self.label(self.lost)}. {self.feedback(self.lost)}")
-        return (f"<div>{self._head()}</div><p><b>Which segment was lost?</b> <i>(In JupyterLab, "
-                "Binder or Colab you choose and press Check.)</i></p>"
-                f"<ul>{options}</ul>"
-                f"<details><summary>Answer</summary><p>{answer}</p></details>")
-
-    def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:
-        bundle = dict(self.widget()._repr_mimebundle_(**kwargs) or {})
-        bundle.update({"text/html": self.html(), "text/plain": self.observed()})
-        return bundle
-
-
-# ----------------------------------------------------------- ready-made sets
+# ----------------------------------------------------------- the data file
 def _close_part(trace: Trace) -> float:
     """The time of the first close() call: where a close exercise starts."""
     return next(c.t for c in trace.app_calls if c.call == "close")
 
 
-#: State tables for the review notebook: (title, how to make the run, start at the first close?)
-STATE_TABLES: tuple[tuple[str, Callable[[], Trace], bool], ...] = (
-    ("The three-way handshake (Figure 6).", lambda: scenarios.three_way_handshake(data=0),
-     False),
-    ("A closes first, B closes a second later (Figure 12).",
-     lambda: scenarios.close(first="A"), True),
-    ("The server, B, closes first.", lambda: scenarios.close(first="B"), True),
-    ("Both close at the same moment (Figure 13).", lambda: scenarios.close(first="both"), True),
-    ("A closes; B's FIN is lost once.",
-     lambda: scenarios.close(first="A", lose="second FIN"), True),
-)
+def exercise(entry: Entry) -> StateTable | LostSegment:
+    """An ``[id]`` entry with ``exercise = "state table"`` or ``"lost segment"``, built from its run."""
+    kind = entry.get("exercise", str)
+    if kind not in ("state table", "lost segment"):
+        raise UsageError(f"{entry.where('exercise')}: must be 'state table' or 'lost segment', "
+                         f"got {kind!r}")
+    entry.only("exercise", "title", "scenario", "settings",
+               *(["start"] if kind == "state table" else []))
+    title, start = entry.get("title", str), entry.get("start", str, "start")
+    if start not in ("start", "first close"):
+        raise UsageError(f"{entry.where('start')}: must be 'start' or 'first close', got {start!r}")
+    name, settings = entry.get("scenario", str), entry.get("settings", dict, {})
+    try:
+        trace = scenarios.get(name)(**settings)
+        if kind == "lost segment":
+            return LostSegment(trace, title)
+        if start == "first close" and not any(c.call == "close" for c in trace.app_calls):
+            raise UsageError("the run has no close() to start from")
+        return StateTable(trace, title, _close_part(trace) if start == "first close" else 0.0)
+    except (TypeError, UsageError) as error:  # a wrong keyword, or a run that does not fit
+        raise UsageError(f"{entry.where()}: {error}") from None
 
 
-def state_table(k: int) -> StateTable:
-    """Ready-made state table number ``k`` (0-based) of :data:`STATE_TABLES`."""
-    title, make, from_close = STATE_TABLES[k]
-    trace = make()
-    return StateTable(trace, title, _close_part(trace) if from_close else 0.0)
-
-
-#: Lost-segment exercises: (title, how to make the run).
-LOST_SEGMENTS: tuple[tuple[str, Callable[[], Trace]], ...] = (
-    ("A connects to B.", lambda: scenarios.synack_lost(delay=0.1)),
-    ("A closes, then B.", lambda: scenarios.close(first="A", lose="last ACK")),
-    ("A closes, then B.", lambda: scenarios.close(first="A", lose="ACK of the first FIN")),
-    ("B closes, then A.", lambda: scenarios.close(first="B", lose="first FIN")),
-)
-
-
-def lost_segment(k: int) -> LostSegment:
-    """Ready-made lost-segment exercise number ``k`` (0-based) of :data:`LOST_SEGMENTS`."""
-    title, make = LOST_SEGMENTS[k]
-    return LostSegment(make(), title)
-
-
-def random_lost_segment(seed: int = 0, loss: float = 0.1, tries: int = 200) -> LostSegment:
-    """A whole connection over a lossy network that lost exactly one segment.
-
-    Tries the seeds ``seed``, ``seed + 1009``, ``seed + 2018``, ... so that
-    neighbouring seeds give different runs.
-
-    Only runs in which the loss caused a retransmission qualify: a lost pure
-    ACK that a later segment made good leaves no trace either kernel could see.
-    """
-    for s in range(seed, seed + 1009 * tries, 1009):  # a stride, so that each seed differs
-        trace = scenarios.lifecycle(request=100, reply=100, loss=loss, seed=s)
-        lost = sum(t.fate in (Fate.LOST, Fate.DROPPED) for t in trace.transmissions)
-        repaired = any(t.origin is Origin.RETRANSMISSION for t in trace.transmissions)
-        if lost == 1 and repaired:  # a loss that left a trace a kernel can see
-            return LostSegment(trace, f"A whole connection over a lossy network (seed {s}).", s)
-    raise UsageError(f"no run of {tries} tried from seed {seed} lost exactly one segment")
+def load(*paths: str | Path) -> quiz.Bank:
+    """The exercises and questions in the data files at ``paths``, by id (see :func:`quiz.load`)."""
+    return quiz.load(*paths, kinds={"exercise": exercise})

@@ -21,7 +21,7 @@ here imports plotly until a ``*_figure`` function is called.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -35,6 +35,7 @@ from ..sim import analysis
 from ..sim.simulation import Simulation
 from ..sim.trace import Trace
 from ..sim.triggers import on_received, on_state
+from .experiment import Experiment, Point, Results
 
 if TYPE_CHECKING:
     import plotly.graph_objects as go
@@ -76,82 +77,54 @@ def connection(handshake: HandshakeName = "three-way", *, request: int = 100, re
 
 
 # --------------------------------------------------------------- Monte Carlo
-@dataclass(frozen=True, slots=True)
-class StaleResult:
-    """What ``runs`` connections cost a server in unwanted connections."""
+def waste(trace: Trace) -> dict[str, float]:
+    """What one run of :func:`connection` cost the server: the experiment's observations.
 
-    handshake: HandshakeName
-    runs: int
-    unwanted: int        # connections the server held that no client wanted (analysis.unwanted)
-    unwanted_open: int   # ... of which the server counted as open (ESTABLISHED)
-    seconds: float       # server-seconds spent holding them
-    completed: int       # runs in which the client's own request was answered
-
-    @property
-    def seconds_per_100(self) -> float:
-        """Server-seconds held for unwanted connections per 100 real connections."""
-        return 100 * self.seconds / self.runs if self.runs else 0.0
-
-    @property
-    def unwanted_per_100(self) -> float:
-        """Unwanted connections per 100 real connections."""
-        return 100 * self.unwanted / self.runs if self.runs else 0.0
-
-    def __str__(self) -> str:
-        return (f"{self.handshake}: {self.unwanted} unwanted connections in {self.runs} runs "
-                f"({self.unwanted_open} counted as open), held {self.seconds:.1f} s in all")
+    ``unwanted``: connections the server held that no client wanted
+    (:func:`tcpnb.sim.analysis.unwanted`);
+    ``unwanted_open``: those it counted as open (ESTABLISHED); ``seconds``:
+    server-seconds spent holding them; ``completed`` (an event): the client's
+    own request was answered.
+    """
+    spans = analysis.unwanted(trace)
+    return {"unwanted": len(spans), "unwanted_open": sum(h.established for h in spans),
+            "seconds": sum(h.seconds for h in spans),
+            "completed": 0 < len(trace.sent("A")) <= len(trace.received("A"))}
 
 
-def experiment(handshake: HandshakeName = "three-way", runs: int = 200, *, duplicate: float = 0.1,
-               lag: float | None = None, seed: int = 0, request: int = 100,
-               **net: Any) -> StaleResult:
-    """Run :func:`connection` ``runs`` times (seeds ``seed``, ``seed + 1``, ...); add up the waste.
+def _connection(*, handshake: HandshakeName, duplicate: float = 0.1, lag: float | None = None,
+                **net: Any) -> Trace:
+    return connection(handshake, duplicate=duplicate, duplicate_lag=lag, **net)
+
+
+def experiment(grid: Mapping[str, Sequence[Any]] | None = None, **net: Any) -> Experiment:
+    """:func:`connection` at every point of ``grid``, for both handshakes, tallied by :func:`waste`.
 
     Args:
-        handshake: ``"two-way"`` (NOT TCP) or ``"three-way"``.
-        runs: how many connections.
-        duplicate: probability that the network keeps a copy of a segment.
-        lag: a copy arrives up to this many seconds late (default: the
-            profile's MSL, the longest a segment may live; 120 s for RFC).
-        seed: the first seed.
-        request: bytes in A's request (B answers with as many).
-        **net: ``delay``, ``loss``, ``jitter``, ``profile`` or any profile field.
+        grid: settings to vary, e.g. ``{"duplicate": [0.0, 0.1]}``; ``handshake``
+            (``"two-way"``, NOT TCP, and ``"three-way"``) is always the last axis.
+        **net: settings for every run: ``duplicate`` (probability that the network
+            keeps a late copy of a segment, default 0.1), ``lag`` (a copy arrives up
+            to this many seconds late; default the profile's MSL, 120 s for RFC),
+            ``delay``, ``loss``, ``jitter``, ``profile`` or any profile field.
     """
-    _check_handshake(handshake)
-    validate.whole("runs", runs, low=1)
-    unwanted = unwanted_open = completed = 0
-    seconds = 0.0
-    for k in range(runs):
-        trace = connection(handshake, request=request, reply=request, duplicate=duplicate,
-                           duplicate_lag=lag, seed=seed + k, **net)
-        spans = analysis.unwanted(trace)
-        unwanted += len(spans)
-        unwanted_open += sum(h.established for h in spans)
-        seconds += sum(h.seconds for h in spans)
-        completed += len(trace.received("A")) >= request
-    return StaleResult(handshake, runs, unwanted, unwanted_open, seconds, completed)
+    return Experiment(_connection, waste, {**(grid or {}), "handshake": HANDSHAKES}, net)
 
 
-def compare(runs: int = 200, **kwargs: Any) -> dict[str, StaleResult]:
-    """:func:`experiment` for both handshakes on the same seeds and network settings."""
-    return {h: experiment(h, runs, **kwargs) for h in HANDSHAKES}
+def sweep(grid: Mapping[str, Sequence[Any]] | None = None, *, runs: int = 100, seed: int = 0,
+          **net: Any) -> Results:
+    """``runs`` connections (seeds ``seed``, ``seed + 1``, ...) at each point of :func:`experiment`."""
+    return experiment(grid, **net).sweep(runs, seed)
 
 
-def sweep(name: str, values: Iterable[float], runs: int = 100,
-          **kwargs: Any) -> list[dict[str, Any]]:
-    """:func:`compare` for each value of one setting (``"duplicate"``, ``"delay"``, ``"loss"``...).
+def compare(*, runs: int = 200, seed: int = 0, **net: Any) -> Results:
+    """Both handshakes on the same seeds and network: :func:`sweep` with no other setting varied."""
+    return sweep(None, runs=runs, seed=seed, **net)
 
-    Returns one row per (value, handshake): ``{name: value, "handshake": ...,
-    "unwanted_per_100": ..., "seconds_per_100": ..., "unwanted_open": ...}``.
-    """
-    rows = []
-    for value in values:
-        for handshake, result in compare(runs, **{**kwargs, name: value}).items():
-            rows.append({name: value, "handshake": handshake,
-                         "unwanted_per_100": result.unwanted_per_100,
-                         "seconds_per_100": result.seconds_per_100,
-                         "unwanted_open": result.unwanted_open})
-    return rows
+
+def per_100(point: Point, quantity: str) -> float:
+    """``quantity`` (``"seconds"``, ``"unwanted"``...) per 100 connections at ``point``."""
+    return 100 * (point.mean(quantity) or 0.0)
 
 
 # ----------------------------------------------------------------- ISN window
@@ -285,35 +258,37 @@ def window_figure(gap: float = 1.0, **kwargs: Any) -> go.Figure:
     return fig
 
 
-def sweep_figure(rows: list[dict[str, Any]], name: str, *, label: str | None = None) -> go.Figure:
+def sweep_figure(results: Results, *, label: str | None = None) -> go.Figure:
     """Server-seconds held for unwanted connections per 100 connections (log scale).
 
-    A point with no waste at all has no place on a log scale and is left out.
+    The x axis is the grid's first setting.  A point with no waste at all has no
+    place on a log scale and is left out.
     """
     import plotly.graph_objects as go
 
     from ..views import palette
 
+    name = next(iter(results.grid))
     fig = go.Figure()
     for handshake in HANDSHAKES:
-        mine = [r for r in rows if r["handshake"] == handshake]
+        mine = [p for p in results if p.settings["handshake"] == handshake]
         fig.add_trace(go.Scatter(
-            x=[r[name] for r in mine], y=[r["seconds_per_100"] or None for r in mine],
+            x=[p.settings[name] for p in mine], y=[per_100(p, "seconds") or None for p in mine],
             mode="lines+markers", name=_handshake_name(handshake),
             line=dict(color=_HANDSHAKE_COLOURS[handshake]),
-            customdata=[[r["unwanted_per_100"]] for r in mine],
+            customdata=[[per_100(p, "unwanted")] for p in mine],
             hovertemplate="%{y:.1f} s per 100 connections<br>"
                           "%{customdata[0]:.1f} unwanted connections<extra></extra>"))
     layout = palette.base_layout("What late SYN copies cost the server", 400,
                                  legend=[_handshake_name(h) for h in HANDSHAKES], below=50)
     fig.update_layout(**layout, xaxis=dict(title=label or name, showgrid=True,
                                            gridcolor="#eeeeee"),
-                      yaxis=palette.log_axis([r["seconds_per_100"] for r in rows],
+                      yaxis=palette.log_axis([per_100(p, "seconds") for p in results],
                                              "server-seconds held<br>per 100 connections"))
     return fig
 
 
-def compare_figure(results: dict[str, StaleResult]) -> go.Figure:
+def compare_figure(results: Results) -> go.Figure:
     """Two bars: server-seconds held for unwanted connections per 100 connections (log scale).
 
     Each bar's numbers (unwanted connections, seconds held) are written under it.
@@ -322,16 +297,15 @@ def compare_figure(results: dict[str, StaleResult]) -> go.Figure:
 
     from ..views import palette
 
-    names = [h for h in HANDSHAKES if h in results]
-    labels = [f"{_handshake_name(h)}<br>{results[h].unwanted} unwanted, "
-              f"{results[h].seconds:.0f} s held" for h in names]
-    values = [max(results[h].seconds_per_100, 0.01) for h in names]
+    points = [p for h in HANDSHAKES for p in results if p.settings["handshake"] == h]
+    labels = [f"{_handshake_name(p.settings['handshake'])}<br>{p.total('unwanted'):.0f} unwanted, "
+              f"{p.total('seconds'):.0f} s held" for p in points]
+    values = [max(per_100(p, "seconds"), 0.01) for p in points]
     fig = go.Figure(go.Bar(
-        x=labels, y=values, marker_color=[_HANDSHAKE_COLOURS[h] for h in names],
+        x=labels, y=values, marker_color=[_HANDSHAKE_COLOURS[p.settings["handshake"]] for p in points],
         hovertemplate="%{y:.1f} s per 100 connections<extra></extra>"))
-    runs = results[names[0]].runs if names else 0
     layout = palette.base_layout(
-        f"Server time held for connections nobody wanted ({runs} connections each)", 400,
+        f"Server time held for connections nobody wanted ({results.runs} connections each)", 400,
         below=60)
     fig.update_layout(**layout, yaxis=palette.log_axis(values + [1.0], "server-seconds<br>"
                                                                       "per 100 connections"))

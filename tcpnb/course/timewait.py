@@ -52,7 +52,7 @@ from __future__ import annotations
 import bisect
 import math
 import random
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -65,6 +65,7 @@ from ..core.states import State
 from ..sim.simulation import Simulation
 from ..sim.trace import Trace, Transmission
 from ..sim.triggers import on_received, on_state
+from .experiment import Experiment, Point, Results
 
 if TYPE_CHECKING:
     import plotly.graph_objects as go
@@ -117,7 +118,8 @@ def request_then(ending: Ending = "close", *, request: int = 100, reply: int = 1
     b.listen()
     a.connect("B")
     a.send(request, at=on_state(State.ESTABLISHED))
-    getattr(a, ending)(at=on_state(State.ESTABLISHED, delay=0.001))
+    # "close" here is RFC 9293's CLOSE, shutdown(): A still reads the reply.
+    (a.shutdown if ending == "close" else a.abort)(at=on_state(State.ESTABLISHED, delay=0.001))
     b.send(reply, at=on_received(request))
     b.close(at=on_state(State.CLOSE_WAIT, delay=0.001))
     return sim.run()
@@ -199,7 +201,8 @@ def reconnect(*, time_wait: float, msl: float = 10.0, delay: float = 0.1,
     for k in (1, 2):
         a.send(100, at=on_state(State.ESTABLISHED, nth=k, delay=gap))
         b.send(100, at=on_state(State.ESTABLISHED, nth=k, delay=gap))
-    a.close(at=on_state(State.ESTABLISHED, delay=2 * gap))
+    # RFC 9293's CLOSE (shutdown()): a late copy of B's data is read, not answered with RST.
+    a.shutdown(at=on_state(State.ESTABLISHED, delay=2 * gap))
     b.close(at=on_state(State.CLOSE_WAIT))
     return sim.run()
 
@@ -293,72 +296,51 @@ def first_run(wanted: Callable[[Trace], Any], *, seed: int = 0, tries: int = 200
 
 
 # --------------------------------------------------------------- Monte Carlo
-def wilson(k: int, n: int, z: float = 1.96) -> tuple[float, float]:
-    """95 % Wilson score interval for ``k`` successes in ``n`` trials."""
-    if n == 0:
-        return (0.0, 1.0)
-    p = k / n
-    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
-    return (max(0.0, centre - half), min(1.0, centre + half))
+def failures(trace: Trace) -> dict[str, bool]:
+    """Which of :data:`FAILURES` one run of :func:`reconnect` showed: the experiment's events."""
+    found = outcome(trace)
+    return {name: getattr(found, name) for name in FAILURES}
 
 
-@dataclass(frozen=True, slots=True)
-class Rates:
-    """How many of ``runs`` runs showed each failure, at one TIME-WAIT length."""
+def experiment(multiples: Iterable[float] = MULTIPLES, *, msl: float = 10.0,
+               **setup: Any) -> Experiment:
+    """:func:`reconnect` with TIME-WAIT = each of ``multiples`` x ``msl``, tallied by :func:`failures`.
 
-    time_wait: float
-    msl: float
-    runs: int
-    reset: int
-    old_accepted: int
-    assassinated: int
-
-    @property
-    def multiple(self) -> float:
-        """TIME-WAIT length in MSLs."""
-        return self.time_wait / self.msl if self.msl else math.inf
-
-    def rate(self, failure: Failure) -> float:
-        """The fraction of runs with ``failure`` (a key of :data:`FAILURES`)."""
-        if failure not in FAILURES:
-            raise UsageError(f"failure must be one of {', '.join(FAILURES)}; got {failure!r}")
-        return int(getattr(self, failure)) / self.runs
-
-    def interval(self, failure: Failure) -> tuple[float, float]:
-        """95 % confidence interval of :meth:`rate`."""
-        self.rate(failure)
-        return wilson(int(getattr(self, failure)), self.runs)
-
-    def __str__(self) -> str:
-        rates = ", ".join(f"{name.replace('_', ' ')} {self.rate(name):6.1%}" for name in FAILURES)
-        return f"TIME-WAIT {self.time_wait:7.2f} s ({self.multiple:4.2f} x MSL): {rates}"
+    ``setup`` goes to every run (``delay``, ``loss``, ``duplicate``, ``rfc1337``, ``isn``...).
+    """
+    msl = validate.seconds("msl", msl)
+    return Experiment(reconnect, failures, {"time_wait": [m * msl for m in multiples]},
+                      {"msl": msl, **setup})
 
 
-def failure_rates(time_wait: float, runs: int = 500, *, seed: int = 0,
-                  msl: float = 10.0, **setup: Any) -> Rates:
+def failure_rates(time_wait: float, *, runs: int = 500, seed: int = 0, msl: float = 10.0,
+                  **setup: Any) -> Point:
     """Run :func:`reconnect` ``runs`` times (seeds ``seed``, ``seed + 1``, ...) and count failures."""
-    counts = dict.fromkeys(FAILURES, 0)
-    for k in range(_check_runs(runs)):
-        result = outcome(reconnect(time_wait=time_wait, msl=msl, seed=seed + k, **setup))
-        for name in FAILURES:
-            counts[name] += getattr(result, name)
-    return Rates(float(time_wait), float(msl), runs, **counts)
+    msl = validate.seconds("msl", msl)
+    return Experiment(reconnect, failures, {"time_wait": [time_wait]},
+                      {"msl": msl, **setup}).sweep(runs, seed).points[0]
 
 
-def sweep(multiples: Iterable[float] = MULTIPLES, runs: int = 200, *, msl: float = 10.0,
-          **setup: Any) -> list[Rates]:
-    """:func:`failure_rates` for TIME-WAIT = each of ``multiples`` x ``msl``."""
-    return [failure_rates(m * msl, runs, msl=msl, **setup) for m in multiples]
+def sweep(multiples: Iterable[float] = MULTIPLES, *, runs: int = 200, seed: int = 0,
+          msl: float = 10.0, **setup: Any) -> Results:
+    """:func:`failure_rates` for TIME-WAIT = each of ``multiples`` x ``msl``, on the same seeds."""
+    return experiment(multiples, msl=msl, **setup).sweep(runs, seed)
 
 
-def threshold(points: Sequence[Rates], failure: Failure, level: float = 0.0) -> float | None:
+def msl_multiples(results: Results) -> list[float]:
+    """Each point's TIME-WAIT length in MSLs."""
+    msl = float(results.fixed["msl"])
+    return [p.settings["time_wait"] / msl if msl else math.inf for p in results]
+
+
+def threshold(results: Results, failure: Failure, level: float = 0.0) -> float | None:
     """The shortest TIME-WAIT (in MSLs) from which every longer one measured has rate <= ``level``."""
+    validate.choice("failure", failure, FAILURES)
     safe = None
-    for rates in sorted(points, key=lambda r: r.time_wait, reverse=True):
-        if rates.rate(failure) > level:
+    for x, point in sorted(zip(msl_multiples(results), results), key=lambda xp: -xp[0]):
+        if point.rate(failure) > level:
             break
-        safe = rates.multiple
+        safe = x
     return safe
 
 
@@ -368,26 +350,26 @@ _COLOURS = {"reset": "#D55E00", "old_accepted": "#0072B2", "assassinated": "#CC7
 _SYMBOLS = {"reset": "circle", "old_accepted": "square", "assassinated": "diamond"}
 
 
-def figure(points: Sequence[Rates], title: str | None = None, height: int = 460) -> go.Figure:
+def figure(results: Results, title: str | None = None, height: int = 460) -> go.Figure:
     """Failure rates against TIME-WAIT length (in MSLs), with 95 % intervals.
 
     A failure that never happened at any length is left out of the figure.
+    Built as one specification and validated once: a panel redraws it often.
     """
     import plotly.graph_objects as go
 
     from ..views import palette
 
-    fig = go.Figure()
-    xs = [r.multiple for r in points]
-    drawn = []
+    xs = msl_multiples(results)
+    data, drawn = [], []
     for name, label in FAILURES.items():
-        ys = [r.rate(name) for r in points]
+        ys = [p.rate(name) for p in results]
         if name == "assassinated" and not any(ys):
             continue
         drawn.append(label)
-        low_high = [r.interval(name) for r in points]
-        fig.add_trace(go.Scatter(
-            x=xs, y=ys, mode="lines+markers", name=label,
+        low_high = [p.interval(name) for p in results]
+        data.append(dict(
+            type="scatter", x=xs, y=ys, mode="lines+markers", name=label,
             line=dict(color=_COLOURS[name], width=2.5,
                       dash="dot" if name == "assassinated" else "solid"),
             marker=dict(symbol=_SYMBOLS[name], size=8),
@@ -396,49 +378,33 @@ def figure(points: Sequence[Rates], title: str | None = None, height: int = 460)
                          arrayminus=[y - lo for (lo, _), y in zip(low_high, ys)]),
             hovertemplate="TIME-WAIT %{x:.2f} x MSL: %{y:.1%} of runs<extra>" + label
                           + "</extra>"))
-    for x, text in ((1.0, "1 × MSL"), (2.0, "2 × MSL (RFC)")):
-        fig.add_vline(x=x, line=dict(color="#777777", dash="dash", width=1),
-                      annotation_text=text, annotation_position="top left")
-    msl = points[0].msl if points else 0.0
-    runs = points[0].runs if points else 0
+    marks = ((1.0, "1 × MSL"), (2.0, "2 × MSL (RFC)"))
     layout = palette.base_layout(
         title or f"What goes wrong when A reconnects right after TIME-WAIT "
-                 f"(MSL = {msl:g} s, {runs} runs per point)", height, legend=drawn, below=50)
+                 f"(MSL = {results.fixed['msl']:g} s, {results.runs} "
+                 f"run{'' if results.runs == 1 else 's'} per point)", height, legend=drawn, below=50)
     layout.update(
         xaxis=dict(title="TIME-WAIT length (multiples of the MSL)", showgrid=True,
                    gridcolor="#eeeeee", range=[-0.05, max(xs + [2.0]) + 0.1]),
         yaxis=dict(title="share of runs", tickformat=".0%", rangemode="tozero", showgrid=True,
-                   gridcolor="#eeeeee"))
-    fig.update_layout(**layout)
-    return fig
+                   gridcolor="#eeeeee"),
+        shapes=[dict(type="line", xref="x", yref="paper", x0=x, x1=x, y0=0, y1=1,
+                     line=dict(color="#777777", dash="dash", width=1)) for x, _ in marks],
+        # inside the plot, under its top edge: the title and legend keep the margins
+        annotations=[dict(xref="x", yref="paper", x=x, y=1, text=text, showarrow=False,
+                          xanchor="right", yanchor="top", xshift=-3) for x, text in marks])
+    return go.Figure(dict(data=data, layout=layout))
 
 
-def describe(points: Sequence[Rates]) -> str:
+def describe(results: Results) -> str:
     """One sentence per failure: from which measured TIME-WAIT length on it no longer happened."""
     lines = []
+    last, longest = max(zip(msl_multiples(results), results), key=lambda xp: xp[0])
     for name, label in FAILURES.items():
-        if not any(r.rate(name) for r in points):
+        if not any(p.rate(name) for p in results):
             lines.append(f"{label}: never, at any length tried")
             continue
-        safe = threshold(points, name)
+        safe = threshold(results, name)
         lines.append(f"{label}: none from {safe:g} x MSL on" if safe is not None
-                     else f"{label}: still {points[-1].rate(name):.1%} at "
-                          f"{points[-1].multiple:g} x MSL")
+                     else f"{label}: still {longest.rate(name):.1%} at {last:g} x MSL")
     return "; ".join(lines) + "."
-
-
-# ------------------------------------------------------------- Linux captures
-def linux_capture(name: str) -> dict[str, Any] | None:
-    """A capture of this project's Linux kernel from ``data/captures/<name>.json``.
-
-    ``None`` where the repository's data folder is not there (e.g. tcpnb
-    installed from a wheel on Colab).
-    """
-    import json
-    from pathlib import Path
-
-    path = Path(__file__).resolve().parents[2] / "data" / "captures" / f"{name}.json"
-    if not path.is_file():
-        return None
-    data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
-    return data

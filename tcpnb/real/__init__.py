@@ -1,6 +1,6 @@
 """Real TCP: captures of a Linux kernel, the simulation that mirrors each, and how they compare.
 
-``data/captures`` holds 16 captures of this project's Linux kernel (see
+``tcpnb/real/captures`` holds 17 captures of this project's Linux kernel (see
 ``data/README.md``).  For each one, :data:`RUNS` has a function that builds
 the same situation in the simulator with :data:`tcpnb.profiles.LINUX`: the
 same application calls at the same moments, the same segments dropped.

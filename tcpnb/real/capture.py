@@ -2,7 +2,7 @@
 
     import tcpnb
     from tcpnb.real import capture
-    trace = capture.load("data/captures/normal_close.pcap")   # or tcpnb.load_capture(...)
+    trace = capture.load("mine.pcap")        # or tcpnb.load_capture(...)
     print(tcpnb.text_ladder(trace))          # the same views as for a simulation
     capture.connections("mine.pcapng")       # what a file holds, when it holds several
 

@@ -55,9 +55,6 @@ class Difference:
 _SAME_JIFFY = ("Two timers were due at the same moment.  The kernel's timer wheel fires a timer "
                "up to one slot (4 ms below 0.25 s, 32 ms up to 2 s) after it is due, and two "
                "timers in one slot in either order; the model fires each exactly when due.")
-_ACK_OF_SYNACK = ("In a simultaneous open each side answers the other's SYN,ACK with a pure ACK "
-                  "(Linux, like RFC 793's Figure 8); tcpnb follows RFC 9293's corrected Figure 7, "
-                  "where the SYN,ACKs alone complete the handshake.")
 
 #: What differs in every capture and is not compared.
 EVERYWHERE: tuple[Difference, ...] = (
@@ -97,12 +94,6 @@ DIFFERENCES: dict[str, tuple[Difference, ...]] = {
                    "Linux's limit is a time budget, (2**(2+1) - 1) x 1 s = 7 s, checked "
                    "beside a count (2 + 4 linear timeouts); profiles.LINUX has only the count "
                    "(10 for the default 6).", settings={"syn_retries": 5}),),
-    "simultaneous_open": (
-        Difference("ACK of the SYN,ACK", "Linux sends 6 segments; the model 4.", _ACK_OF_SYNACK,
-                   kernel_only=(4, 5)),),
-    "self_connect": (
-        Difference("ACK of the SYN,ACK", "Linux ACKs its own SYN,ACK; the model does not.",
-                   _ACK_OF_SYNACK, kernel_only=(2,)),),
 }
 for _name in RUNS:
     DIFFERENCES.setdefault(_name, ())

@@ -1,16 +1,21 @@
 """The captures of the Linux kernel, and the simulation that mirrors each.
 
-``data/captures`` holds 16 captures of this project's Linux kernel (see
-``data/README.md``): a pcap file and a JSON summary each.  :func:`kernel` loads
-a capture as a trace, :func:`summary` its summary (the states ``ss`` saw, the
-socket program's events).  For each capture, :data:`RUNS` has a function that
+The package carries 17 captures of this project's Linux kernel in
+``tcpnb/real/captures`` (made by ``data/make_captures.py``; see
+``data/README.md``): a pcap file and a JSON summary each, and
+``environment.json`` (the kernel and its settings).  They load through
+:mod:`importlib.resources`, so ``pip install tcpnb`` alone brings them: on
+Colab, in JupyterLite, anywhere.  :func:`kernel` loads a capture as a trace,
+:func:`summary` its JSON summary (the states ``ss`` saw, the socket program's
+events, the findings).  For each capture, :data:`RUNS` has a function that
 builds the same situation in the simulator with :data:`tcpnb.profiles.LINUX`:
 the same application calls at the same moments, the same segments dropped.
 :func:`simulate` runs it.  How the two compare is :mod:`tcpnb.real.compare`.
 
-    from tcpnb import kernel_mirror
-    kernel_mirror.kernel("syn_lost")      # what Linux did
-    kernel_mirror.simulate("syn_lost")    # what the model does
+    from tcpnb import real
+    real.kernel("syn_lost")       # what Linux did
+    real.simulate("syn_lost")     # what the model does
+    real.summary("environment")   # where it was captured
 """
 
 from __future__ import annotations
@@ -18,11 +23,12 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Callable
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from ..core import profiles
-from ..core.errors import UsageError
+from ..core import profiles, validate
+from ..core.errors import CaptureError, UsageError
 from ..core.states import State
 from ..sim.simulation import SimEndpoint, Simulation
 from ..sim.trace import Trace
@@ -37,19 +43,22 @@ TUN_PATH = 0.1008
 
 
 def captures_dir() -> Path:
-    """Where the captures are: ``$TCPNB_CAPTURES``, else ``data/captures`` of the source tree."""
+    """Where the captures are: ``$TCPNB_CAPTURES`` if set, else the ones inside this package."""
     env = os.environ.get("TCPNB_CAPTURES")
-    return Path(env) if env else Path(__file__).resolve().parents[2] / "data" / "captures"
+    if env:
+        return Path(env)
+    folder = resources.files(__package__) / "captures"
+    if not isinstance(folder, Path):  # a package imported from a zip file, say
+        raise CaptureError(f"the captures are not in a folder ({folder}): install tcpnb "
+                           "unzipped, or set TCPNB_CAPTURES to a folder that holds them")
+    return folder
 
 
 def _path(name: str, suffix: str) -> Path:
-    if name not in RUNS:
-        raise UsageError(f"capture: unknown scenario {name!r}; known: " + ", ".join(RUNS))
-    path = captures_dir() / f"{name}{suffix}"
-    if not path.is_file():
-        raise UsageError(f"{path} is not here: the captures come with the repository's data/ "
-                         "folder (set TCPNB_CAPTURES to where they are)")
-    return path
+    """The file ``name + suffix`` among the captures; a clear error lists those there are."""
+    folder = captures_dir()
+    validate.choice("capture", name, sorted(p.stem for p in folder.glob(f"*{suffix}")))
+    return folder / f"{name}{suffix}"
 
 
 def kernel(name: str) -> Trace:
@@ -58,7 +67,8 @@ def kernel(name: str) -> Trace:
 
 
 def summary(name: str) -> dict[str, Any]:
-    """The capture's JSON summary: states seen with ``ss``, application events, findings."""
+    """The JSON summary of capture ``name`` (states seen with ``ss``, application events,
+    findings), or ``"environment"``: the kernel, its settings and the tools' versions."""
     data: dict[str, Any] = json.loads(_path(name, ".json").read_text(encoding="utf-8"))
     return data
 
@@ -139,7 +149,7 @@ def half_close(**settings: Any) -> Trace:
     server.listen()
     client.connect("server")
     client.send(1000, at=on_state(S.ESTABLISHED, delay=4e-5))
-    client.close(at=on_state(S.ESTABLISHED, delay=5.5e-5))  # after the request's ACK
+    client.shutdown(at=on_state(S.ESTABLISHED, delay=5.5e-5))  # SHUT_WR, after the request's ACK
     for k in (1, 2, 3):
         server.send(500, at=on_state(S.CLOSE_WAIT, delay=0.2 * k))
     server.close(at=on_state(S.CLOSE_WAIT, delay=0.8))
@@ -294,6 +304,25 @@ def self_connect(**settings: Any) -> Trace:
     me.connect("self")
     me.send(5, at=on_state(S.ESTABLISHED, delay=3.7e-4))
     me.close(at=on_state(S.ESTABLISHED, delay=0.202))
+    return sim.run()
+
+
+@_run()
+def close_then_reply(call: str = "close", **settings: Any) -> Trace:
+    """A 100-byte request and the socket close(); the server's reply draws the client's RST.
+
+    ``call="shutdown"`` makes the client call shutdown() instead (not what was captured).
+    """
+    sim = _linux(**settings)
+    client, server = _pair(sim, 17)
+    server.listen()
+    client.connect("server")
+    client.send(100, at=on_state(S.ESTABLISHED, delay=5.5e-4))
+    ending = {"close": client.close, "shutdown": client.shutdown}[call]
+    ending(at=on_state(S.ESTABLISHED, delay=5.94e-4))
+    server.send(1000, at=on_received(100, delay=0.1114))  # the reply: a RST answers it
+    server.send(1000, at=on_received(100, delay=0.2936))  # EPIPE: "connection does not exist"
+    server.close(at=on_received(100, delay=0.2937))
     return sim.run()
 
 

@@ -10,7 +10,7 @@ from dataclasses import replace
 
 from ..core.states import State
 from ..sim.relative import relative_trace
-from ..sim.trace import Fate, StateRecord, Trace
+from ..sim.trace import Fate, Observation, StateRecord, Trace
 from .compare import compare
 from .mirror import kernel, simulate, ss_states, summary
 
@@ -75,12 +75,12 @@ def _ss_records(name: str, label: str, event: int) -> list[StateRecord]:
                          if r["role"] == role)
         old = State.CLOSED
         for t, state in zip(seen_at, states):
-            records.append(StateRecord(t, f"{role} ({label})", old, state, "seen by ss",
+            records.append(StateRecord(t, f"{role} ({label})", old, state, Observation.SEEN_BY_SS,
                                        event=event))
             old = state
         gone = [r["gone_by"] for r in summary(name)["socket_states"]
                 if r["role"] == role and r["gone_by"] is not None]
         if gone and old is not State.CLOSED:
             records.append(StateRecord(max(gone), f"{role} ({label})", old, State.CLOSED,
-                                       "gone from ss", event=event))
+                                       Observation.GONE_FROM_SS, event=event))
     return sorted(records, key=lambda r: r.t)

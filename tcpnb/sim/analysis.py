@@ -28,14 +28,25 @@ def _kind(flags: Flags, length: int) -> str:
     return "data" if length else "ACK"
 
 
+def hosts(trace: Trace) -> list[str]:
+    """The endpoints that are not connections a server accepted (``"B:1"`` belongs to ``"B"``)."""
+    return [name for name in trace.endpoints if ":" not in name]
+
+
 def established_at(trace: Trace) -> float | None:
-    """The first time both of the first two endpoints were ESTABLISHED, or ``None``."""
-    if len(trace.endpoints) < 2:
+    """When the first two hosts first both had a synchronized connection (RFC 9293 §3.5), or ``None``.
+
+    Read event by event, so a connection opened and closed within one instant
+    (zero delay) counts; a server's accepted connections count as the server.
+    """
+    pair = hosts(trace)[:2]
+    if len(pair) < 2:
         return None
-    a, b = trace.endpoints[:2]
+    now: dict[str, State] = {}
     for record in trace.state_changes:
-        if record.new is State.ESTABLISHED and trace.state_at(a, record.t) is State.ESTABLISHED \
-                and trace.state_at(b, record.t) is State.ESTABLISHED:
+        now[record.endpoint] = record.new
+        synchronized = {name.split(":")[0] for name, state in now.items() if state.synchronized}
+        if all(host in synchronized for host in pair):
             return record.t
     return None
 
@@ -151,11 +162,11 @@ def unwanted(trace: Trace, server: str = "B", client: str = "A") -> list[Held]:
 def summary(trace: Trace) -> str:
     """One sentence on what happened: losses, whether and when it opened, how it ended."""
     parts = [f"{kind} lost {_times(n)}" for kind, n in losses(trace).items()]
-    names = trace.endpoints[:2]
+    names = trace.endpoints
     if not trace.state_changes:  # a capture: segments only, no states
         return "; ".join(parts + [f"{len(trace.transmissions)} segments"])
     when = established_at(trace)
-    if len(names) == 2:
+    if len(hosts(trace)) >= 2:
         parts.append("connection established at t = " + _seconds(when) if when is not None
                      else "no connection established")
     for name in names:
@@ -163,7 +174,7 @@ def summary(trace: Trace) -> str:
         resets = [r for r in trace.state_changes if r.endpoint == name and r.cause == "rcv RST"
                   and r.new is State.CLOSED]
         if errors:
-            parts.append(f"{name}: {errors[-1].removeprefix('error: ')}")
+            parts.append(f"{name}: {errors[0].removeprefix('error: ')}")  # the cause, not its echoes
         elif resets:  # RFC 9293 tells no user about a RST in CLOSING, LAST-ACK or TIME-WAIT
             parts.append(f"{name}: reset in {resets[-1].old}")
     ends = ", ".join(f"{n} ends in {trace.final_state(n)}" for n in names)

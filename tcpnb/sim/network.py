@@ -81,11 +81,12 @@ class Link:
 
     def __init__(self, delay: float, jitter: float, loss: float, duplicate: float,
                  duplicate_lag: float, rng: random.Random) -> None:
-        self.delay = validate.seconds("delay", delay)
-        self.jitter = validate.seconds("jitter", jitter)
+        longest = validate.LONGEST
+        self.delay = validate.seconds("delay", delay, 0.0, longest)
+        self.jitter = validate.seconds("jitter", jitter, 0.0, longest)
         self.loss = validate.number("loss", loss, 0.0, 1.0)
         self.duplicate = validate.number("duplicate", duplicate, 0.0, 1.0)
-        self.duplicate_lag = validate.seconds("duplicate_lag", duplicate_lag)
+        self.duplicate_lag = validate.seconds("duplicate_lag", duplicate_lag, 0.0, longest)
         self.rng = rng
         self.faults: list[Fault] = []
 

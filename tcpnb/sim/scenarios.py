@@ -6,6 +6,7 @@ Every scenario takes the same keywords -- ``delay`` (one-way, seconds),
 returns the :class:`~tcpnb.sim.trace.Trace` of a fresh simulation.  Endpoint
 ``"A"`` is the active opener (the client), ``"B"`` the passive one (the
 server), with ISNs 100 and 300 as in RFC 9293's figures unless said otherwise.
+A keyword a scenario does not know is an error that lists the ones it does.
 
     import tcpnb
     from tcpnb import scenarios
@@ -15,43 +16,21 @@ server), with ISNs 100 and 300 as in RFC 9293's figures unless said otherwise.
 
 from __future__ import annotations
 
-from typing import Any, Callable, Literal, get_args
+from typing import Any, Literal, get_args
 
 from ..core import validate
 from ..core.errors import UsageError
 from ..core.isn import IncrementingISN, IsnSource, figure_pair
 from ..core.options import HandshakeName, IsnKind
-from ..core.segment import Flags, Segment
+from ..core.segment import SEQ_SPACE, Flags, Segment
 from ..core.states import State
+from .registry import NETWORK, SCENARIOS, SETTINGS, Scenario, describe, get, run, scenario
 from .simulation import SimEndpoint, Simulation
+from .sockets import MAX_SEND
 from .trace import Trace
 from .triggers import on_received, on_state
 
-Scenario = Callable[..., Trace]
-SCENARIOS: dict[str, Scenario] = {}
-
-
-def scenario(func: Scenario) -> Scenario:
-    """Register ``func`` under its own name."""
-    SCENARIOS[func.__name__] = func
-    return func
-
-
-def get(name: str) -> Scenario:
-    """The scenario called ``name``; a ValueError lists the known names."""
-    if name not in SCENARIOS:
-        raise UsageError(f"scenario: unknown scenario {name!r}; known: " + ", ".join(SCENARIOS))
-    return SCENARIOS[name]
-
-
-def run(name: str, **kwargs: Any) -> Trace:
-    """Run the scenario called ``name`` with ``kwargs``."""
-    return get(name)(**kwargs)
-
-
-def describe() -> list[tuple[str, str]]:
-    """``(name, first line of its docstring)`` for every scenario, in course order."""
-    return [(name, (func.__doc__ or "").strip().splitlines()[0]) for name, func in SCENARIOS.items()]
+__all__ = ["NETWORK", "SCENARIOS", "SETTINGS", "Scenario", "describe", "get", "run", "scenario"]
 
 
 def _pair(sim: Simulation, a_isn: int | IsnSource = 100,
@@ -59,20 +38,37 @@ def _pair(sim: Simulation, a_isn: int | IsnSource = 100,
     return sim.endpoint("A", isn=a_isn), sim.endpoint("B", isn=b_isn)
 
 
-def _open(sim: Simulation) -> tuple[SimEndpoint, SimEndpoint]:
+def _open(sim: Simulation, accept: bool = False) -> tuple[SimEndpoint, SimEndpoint]:
     """A connects to a listening B at t = 0."""
-    a, b = _pair(sim)
-    b.listen()
+    a, b = _pair(sim, b_isn=IncrementingISN(300) if accept else 300)
+    b.listen(accept=validate.flag("accept", accept))
     a.connect("B")
     return a, b
 
 
+def _count(name: str, value: object, low: int = 0, high: int = 1000) -> int:
+    return validate.whole(name, value, low, high)
+
+
+def _bytes(name: str, value: object, low: int = 1) -> int:
+    return validate.whole(name, value, low, MAX_SEND)
+
+
+def _seconds(name: str, value: object) -> float:
+    return validate.seconds(name, value, 0.0, validate.LONGEST)
+
+
 # ------------------------------------------------------------------ opening
 @scenario
-def three_way_handshake(*, data: int = 10, **net: Any) -> Trace:
-    """The basic three-way handshake, then A sends data (RFC 9293 Figure 6)."""
+def three_way_handshake(*, data: int = 10, accept: bool = False, **net: Any) -> Trace:
+    """The basic three-way handshake, then A sends data (RFC 9293 Figure 6).
+
+    ``accept=True`` makes B a socket server: it stays in LISTEN and the
+    connection gets its own TCB, ``"B:1"``.
+    """
+    data = _bytes("data", data, low=0)
     sim = Simulation(**net)
-    a, _ = _open(sim)
+    a, _ = _open(sim, accept)
     if data:
         a.send(data, at=on_state(State.ESTABLISHED))
     return sim.run()
@@ -81,6 +77,7 @@ def three_way_handshake(*, data: int = 10, **net: Any) -> Trace:
 @scenario
 def syn_lost(*, times: int = 1, **net: Any) -> Trace:
     """A's SYN is lost ``times`` times; A retransmits it after each RTO."""
+    times = _count("times", times)
     sim = Simulation(**net)
     _open(sim)
     for nth in range(1, times + 1):
@@ -91,6 +88,7 @@ def syn_lost(*, times: int = 1, **net: Any) -> Trace:
 @scenario
 def synack_lost(*, times: int = 1, **net: Any) -> Trace:
     """B's SYN,ACK is lost ``times`` times; both sides retransmit."""
+    times = _count("times", times)
     sim = Simulation(**net)
     _open(sim)
     for nth in range(1, times + 1):
@@ -105,6 +103,7 @@ def third_ack_lost(*, data: int = 0, **net: Any) -> Trace:
     With ``data=0`` B retransmits its SYN,ACK and A's reply completes the
     handshake; with ``data > 0`` A's first data segment carries the ACK.
     """
+    data = _bytes("data", data, low=0)
     sim = Simulation(**net)
     a, _ = _open(sim)
     sim.drop("A", "ACK", nth=1)
@@ -115,7 +114,11 @@ def third_ack_lost(*, data: int = 0, **net: Any) -> Trace:
 
 @scenario
 def simultaneous_open(**net: Any) -> Trace:
-    """Both sides connect at once and their SYNs cross (RFC 9293 Figure 7)."""
+    """Both sides connect at once and their SYNs cross (RFC 9293 Figure 7).
+
+    Each side answers the other's SYN,ACK with an ACK, as §3.10.7.4's first
+    check asks (and Linux does): six segments, where the figure shows four.
+    """
     sim = Simulation(**net)
     a, b = _pair(sim)
     delay = sim.link.delay
@@ -137,16 +140,21 @@ def refused(**net: Any) -> Trace:
 
 @scenario
 def old_duplicate_syn(*, handshake: HandshakeName = "three-way", old_seq: int = 90,
-                      **net: Any) -> Trace:
+                      accept: bool = False, **net: Any) -> Trace:
     """An old SYN from an earlier connection reaches B before A's real SYN (RFC 9293 Figure 8).
 
     With ``handshake="two-way"`` (NOT TCP) B opens a connection on the old
-    SYN alone and holds it until its idle timeout.
+    SYN alone and holds it until its idle timeout.  With ``accept=True`` B is
+    a socket server: each SYN gets its own TCB ("B:1" for the old one, "B:2"
+    for A's), and the listening socket never leaves LISTEN.
     """
+    validate.choice("handshake", handshake, ("three-way", "two-way"))
+    validate.whole("old_seq", old_seq, 0, SEQ_SPACE - 1)
+    validate.flag("accept", accept)
     sim = Simulation(**net)
     a = sim.endpoint("A", isn=100, handshake=handshake)
     b = sim.endpoint("B", isn=IncrementingISN(300, step=100), handshake=handshake)
-    b.listen(reopen=handshake == "two-way")
+    b.listen(reopen=handshake == "two-way" and not accept, accept=accept)
     delay = sim.link.delay
     sim.hold("A", "SYN", nth=1, by=3 * delay)  # A's SYN is still on its way (line 2: "...")
     a.connect("B", at=0.0)
@@ -168,6 +176,30 @@ def two_passive_sockets(**net: Any) -> Trace:
     a.listen()
     b.listen()
     sim.inject(Segment(seq=1000, flags=Flags.SYN), src="A", dst="B", at=sim.link.delay)
+    return sim.run()
+
+
+@scenario
+def socket_server(*, accept: bool = True, request: int = 100, **net: Any) -> Trace:
+    """Two clients, A and C, connect to one server port; each connection gets its own TCB.
+
+    B is a socket server (``accept=True``): its listening socket stays in
+    LISTEN, and accept() gives each connection its own TCB, "B:1" and "B:2".
+    With ``accept=False`` B has RFC 9293's one TCB: busy with A, it answers
+    C's SYN with a RST (the SYN does not match its connection).
+    """
+    validate.flag("accept", accept)
+    request = _bytes("request", request)
+    sim = Simulation(**net)
+    a, b = sim.endpoint("A", isn=100), sim.endpoint("B", isn=IncrementingISN(300))
+    c = sim.endpoint("C", isn=200)
+    b.listen(accept=accept)
+    for k, client in enumerate((a, c)):
+        client.connect("B", at=k * max(sim.link.delay, 0.05))
+        client.send(request, at=on_state(State.ESTABLISHED))
+        client.close(at=on_received(request))
+        b.send(request, at=on_received(request * (k + 1)))
+        b.close(at=on_state(State.CLOSE_WAIT, nth=k + 1))
     return sim.run()
 
 
@@ -242,7 +274,7 @@ def close(*, first: Closer = "A", lose: Loss = "nothing", close_after: float = 1
     """
     validate.choice("first", first, ("A", "B", "both"))
     validate.choice("lose", lose, LOSSES)
-    close_after = validate.seconds("close_after", close_after)
+    close_after = _seconds("close_after", close_after)
     sim = Simulation(**net)
     a, b = _connected(sim)
     if first == "both":
@@ -260,7 +292,7 @@ def close(*, first: Closer = "A", lose: Loss = "nothing", close_after: float = 1
     peer_after = 1.0 if peer_close_after is None else peer_close_after
     closer.close(at=on_state(State.ESTABLISHED, delay=close_after))
     other.close(at=on_state(State.CLOSE_WAIT,
-                            delay=validate.seconds("peer_close_after", peer_after)))
+                            delay=_seconds("peer_close_after", peer_after)))
     return sim.run()
 
 
@@ -274,15 +306,52 @@ def normal_close(*, close_after: float = 1.0, peer_close_after: float = 1.0,
 @scenario
 def half_close(*, chunks: int = 3, chunk_size: int = 500, gap: float = 0.5,
                **net: Any) -> Trace:
-    """A closes its direction; B keeps sending ``chunks`` chunks from CLOSE-WAIT, then closes."""
+    """A shuts down its direction; B keeps sending ``chunks`` chunks from CLOSE-WAIT, then closes.
+
+    A calls shutdown(), RFC 9293's CLOSE: it has no more to send but keeps
+    receiving (with the socket close() B's data would draw a RST).
+    """
+    chunks, chunk_size = _count("chunks", chunks), _bytes("chunk_size", chunk_size)
+    gap = _seconds("gap", gap)
     sim = Simulation(**net)
     a, b = _connected(sim)
     a.send(100, at=on_state(State.ESTABLISHED))
-    a.close(at=on_state(State.ESTABLISHED, delay=0.5))
+    a.shutdown(at=on_state(State.ESTABLISHED, delay=0.5))
     for k in range(chunks):
         b.send(chunk_size, at=on_state(State.CLOSE_WAIT, delay=gap * (k + 1)))
     b.close(at=on_state(State.CLOSE_WAIT, delay=gap * (chunks + 1)))
     return sim.run()
+
+
+def _request_then(call: Literal["close", "shutdown"], request: int, reply: int,
+                  net: dict[str, Any]) -> Trace:
+    """A sends a request and at once calls ``call``; B replies, sends again a round trip later, closes."""
+    request, reply = _bytes("request", request), _bytes("reply", reply)
+    sim = Simulation(**net)
+    a, b = _connected(sim)
+    a.send(request, at=on_state(State.ESTABLISHED))
+    (a.close if call == "close" else a.shutdown)(at=on_state(State.ESTABLISHED, delay=0.001))
+    later = 0.1 + 2 * sim.link.delay + 0.1  # after an answer to the reply could be back
+    b.send(reply, at=on_received(request, delay=0.1))
+    b.send(reply, at=on_received(request, delay=later))  # the "next send"
+    b.close(at=on_received(request, delay=later + 0.1))
+    return sim.run()
+
+
+@scenario
+def close_then_reply(*, request: int = 100, reply: int = 1000, **net: Any) -> Trace:
+    """A sends a request and calls close(); B's reply draws a RST and B's next send fails.
+
+    The socket close() is RFC 9293's half-duplex close (§3.6.1, MAY-1): A
+    reads nothing more, so data that arrives is answered with a RST (SHLD-3).
+    """
+    return _request_then("close", request, reply, net)
+
+
+@scenario
+def shutdown_then_reply(*, request: int = 100, reply: int = 1000, **net: Any) -> Trace:
+    """The same exchange with shutdown() (RFC 9293's CLOSE): every byte of B's reply arrives."""
+    return _request_then("shutdown", request, reply, net)
 
 
 @scenario
@@ -308,6 +377,7 @@ def time_wait_reuse(*, old_lag: float = 1.5, isn: IsnKind = "fixed", time_wait: 
     4-microsecond clock.  Pass ``time_wait=`` a longer time to see TIME-WAIT
     protect the new connection.
     """
+    old_lag = _seconds("old_lag", old_lag)
     a_isn, b_isn = figure_pair(isn)
     sim = Simulation(time_wait=time_wait, **net)
     a, b = _pair(sim, a_isn, b_isn)
@@ -323,10 +393,16 @@ def time_wait_reuse(*, old_lag: float = 1.5, isn: IsnKind = "fixed", time_wait: 
 
 
 @scenario
-def lifecycle(*, request: int = 1000, reply: int = 1000, **net: Any) -> Trace:
-    """A whole connection: open, a request, a reply, A closes, B closes."""
+def lifecycle(*, request: int = 1000, reply: int = 1000, accept: bool = False,
+              **net: Any) -> Trace:
+    """A whole connection: open, a request, a reply, A closes, B closes.
+
+    ``accept=True`` makes B a socket server: it stays in LISTEN and the
+    connection gets its own TCB, ``"B:1"``.
+    """
+    request, reply = _bytes("request", request), _bytes("reply", reply)
     sim = Simulation(**net)
-    a, b = _open(sim)
+    a, b = _open(sim, accept)
     a.send(request, at=0.0)
     b.send(reply, at=on_received(request))
     a.close(at=on_received(reply))

@@ -2,10 +2,12 @@
 
 The simulator owns what the endpoints must not: the clock, the randomness, the
 links, and the application that calls ``connect()`` and ``close()``.  Its core
-is a heap of ``(time, tie-breaker, action, argument)``: pop the earliest,
-advance the clock, run the action (SimPy's design).  The tie-breaker is a
-counter, so equal times run in the order they were scheduled and a seed fixes
-the whole run.
+is a heap of events ``(time, tie-breaker, handler, arguments)``: :meth:`~Simulation.step`
+pops the earliest, advances the clock and calls the handler with its arguments
+by name (SimPy's design); :meth:`~Simulation.peek` tells when the next event
+is; :meth:`~Simulation.run` steps until nothing is left (or until a time).  The
+tie-breaker is a counter, so equal times run in the order they were scheduled
+and a seed fixes the whole run.
 
     sim = Simulation(delay=1.0, seed=0)
     a, b = sim.endpoint("A", isn=100), sim.endpoint("B", isn=300)
@@ -18,13 +20,14 @@ from __future__ import annotations
 
 import heapq
 import itertools
+import math
 import random
-from dataclasses import replace
 from typing import Any, Callable
 
 from ..core import profiles as _profiles
 from ..core import validate
 from ..core.endpoint import Endpoint, Handshake
+from ..core.options import HandshakeName, ProfileName
 from ..core.errors import BudgetExceeded, UsageError
 from ..core.isn import IsnSource, as_source
 from ..core.outputs import (
@@ -37,129 +40,17 @@ from ..core.outputs import (
     TimerSet,
     Transmit,
 )
-from ..core.segment import Segment
+from ..core.segment import SEQ_SPACE, Flags, Segment
 from ..core.states import State
 from .network import Fault, Link, SegmentPattern
-from .trace import (
-    AppCall,
-    DeliveryRecord,
-    Fate,
-    NoticeRecord,
-    Origin,
-    StateRecord,
-    TimerSpan,
-    Trace,
-    Transmission,
-)
-from .triggers import OnReceived, OnState, When, check_at
+from .recorder import Recorder
+from .sockets import SimEndpoint, stream_bytes
+from .trace import DeliveryRecord, Fate, NoticeRecord, Origin, StateRecord, Trace, Transmission
+from .triggers import LONGEST, MOST, OnReceived, OnState, When, check_at
 
-Action = Callable[[Any], None]
+__all__ = ["Simulation", "SimEndpoint", "stream_bytes"]
 
-
-def stream_bytes(name: str, incarnation: int, offset: int, n: int) -> bytes:
-    """Recognisable payload: ``n`` bytes of ``name``'s stream from ``offset``.
-
-    Each incarnation writes a different pattern, so a byte from an old
-    incarnation that lands in a new one can be told apart.
-    """
-    start = (ord(name[0]) + 37 * incarnation + offset) % 256
-    return (_ALL_BYTES * (n // 256 + 2))[start:start + n]
-
-
-_ALL_BYTES = bytes(range(256))
-
-
-class SimEndpoint:
-    """An endpoint inside a :class:`Simulation`: the application's handle on one socket."""
-
-    def __init__(self, sim: Simulation, name: str, endpoint: Endpoint) -> None:
-        self.sim, self.name, self.endpoint = sim, name, endpoint
-        self.reopen = False
-        self.opened = False  # has any open been scheduled (guards send-before-connect)
-        self.received_bytes = 0
-        self.entries: dict[State, int] = {}  # how often each state was entered
-        self.sent_offset = 0
-        self.waiting: list[tuple[OnState | OnReceived, Action, Any]] = []
-        self.wake_at: float | None = None
-
-    @property
-    def state(self) -> State:
-        """The endpoint's state now (during or after a run)."""
-        return self.endpoint.state
-
-    def __repr__(self) -> str:
-        return f"<SimEndpoint {self.name} port={self.endpoint.port} {self.state}>"
-
-    # Application calls: each takes at= (a time in seconds, or a trigger).
-    def listen(self, at: When = 0.0, reopen: bool = False) -> None:
-        """Passive OPEN.  With ``reopen=True`` the server listens again after each connection."""
-        self.opened = True
-        self.sim._at(self, at, self._do_listen, reopen)
-
-    def connect(self, peer: str, at: When = 0.0) -> None:
-        """Active OPEN towards endpoint ``peer``."""
-        port = self.sim._get(peer, "peer").endpoint.port
-        self.opened = True
-        self.sim._at(self, at, self._do_connect, (peer, port))
-
-    def send(self, data: int | bytes, at: When = 0.0) -> None:
-        """Send ``data`` (bytes, or a number of bytes to make up)."""
-        if not self.opened:
-            raise UsageError(f"{self.name}.send(): call connect() or listen() first")
-        if isinstance(data, bool) or not isinstance(data, (int, bytes)) or (
-                isinstance(data, int) and data < 1) or data == b"":
-            raise UsageError(f"data must be bytes or a whole number >= 1, got {data!r}")
-        self.sim._at(self, at, self._do_send, data)
-
-    def close(self, at: When = 0.0) -> None:
-        """CLOSE: "I have no more to send"; the endpoint can still receive."""
-        self._require_open("close")
-        self.sim._at(self, at, self._call, ("close", self.endpoint.close))
-
-    def abort(self, at: When = 0.0) -> None:
-        """ABORT: send RST (where there is a connection) and forget it."""
-        self._require_open("abort")
-        self.sim._at(self, at, self._call, ("abort", self.endpoint.abort))
-
-    def crash(self, at: When = 0.0) -> None:
-        """The host reboots: all connection state is lost, nothing is sent."""
-        self.sim._at(self, at, self._do_crash, None)
-
-    def _require_open(self, call: str) -> None:
-        if not self.opened:
-            raise UsageError(f"{self.name}.{call}(): call connect() or listen() first")
-
-    # What the calls do when their time comes.
-    def _record(self, call: str, detail: str = "", data: bytes = b"") -> None:
-        self.sim._app_calls.append(AppCall(self.sim.now, self.name, call, detail, data,
-                                           self.sim.events_processed))
-
-    def _call(self, arg: tuple[str, Callable[[float], list[Output]]]) -> None:
-        call, method = arg
-        self._record(call)
-        self.sim._handle(self, method(self.sim.now))
-
-    def _do_listen(self, reopen: bool) -> None:
-        self.reopen = reopen
-        self._record("listen")
-        self.sim._handle(self, self.endpoint.open_passive(self.sim.now))
-
-    def _do_connect(self, arg: tuple[str, int]) -> None:
-        peer, port = arg
-        self._record("connect", peer)
-        self.sim._handle(self, self.endpoint.open_active(port, self.sim.now))
-
-    def _do_send(self, data: int | bytes) -> None:
-        if isinstance(data, int):
-            data = stream_bytes(self.name, self.endpoint.incarnation, self.sent_offset, data)
-        self.sent_offset += len(data)
-        self._record("send", str(len(data)), data)
-        self.sim._handle(self, self.endpoint.send(data, self.sim.now))
-
-    def _do_crash(self, _: None) -> None:
-        self._record("crash")
-        self.reopen = False
-        self.sim._handle(self, self.endpoint.crash(self.sim.now))
+Handler = Callable[..., None]
 
 
 class Simulation:
@@ -179,56 +70,48 @@ class Simulation:
     """
 
     def __init__(self, delay: float = 0.1, jitter: float = 0.0, loss: float = 0.0, seed: int = 0,
-                 profile: _profiles.Profile | str = _profiles.RFC, duplicate: float = 0.0,
-                 duplicate_lag: float | None = None, max_events: int = 100_000,
-                 **overrides: Any) -> None:
+                 profile: _profiles.Profile | ProfileName = "rfc",
+                 duplicate: float = 0.0, duplicate_lag: float | None = None,
+                 max_events: int = 100_000, **overrides: Any) -> None:
         self.profile = _profiles.get(profile).replace(**overrides)
-        validate.whole("seed", seed, low=-(2**63))
-        validate.whole("max_events", max_events, low=1)
+        validate.whole("seed", seed, low=-(2**63), high=2**63)
+        validate.whole("max_events", max_events, 1, 10**9)
         lag = self.profile.msl if duplicate_lag is None else duplicate_lag
         self.rng = random.Random(seed)
         self.link = Link(delay, jitter, loss, duplicate, lag, self.rng)
-        self.params = dict(delay=float(delay), jitter=float(jitter), loss=float(loss), seed=seed,
-                           profile=self.profile.name, duplicate=float(duplicate))
+        self.params = dict(delay=self.link.delay, jitter=self.link.jitter, loss=self.link.loss,
+                           seed=seed, profile=self.profile.name, duplicate=self.link.duplicate)
         self.max_events = max_events
         self.now = 0.0
         self.events_processed = 0
-        self._queue: list[tuple[float, int, Action, Any]] = []
+        self.recorder = Recorder()
+        self._queue: list[tuple[float, int, Handler, dict[str, Any]]] = []
         self._counter = itertools.count()
         self._endpoints: dict[str, SimEndpoint] = {}
         self._by_port: dict[int, SimEndpoint] = {}
-        self._transmissions: list[Transmission] = []
-        self._states: list[StateRecord] = []
-        self._notices: list[NoticeRecord] = []
-        self._app_calls: list[AppCall] = []
-        self._deliveries: list[DeliveryRecord] = []
-        self._timer_spans: list[TimerSpan] = []
-        self._open_timers: dict[tuple[str, str], tuple[float, float]] = {}
-        self._arrival_events: dict[int, int] = {}
+        self._accepted: dict[tuple[int, int], SimEndpoint] = {}  # (port, remote port) -> socket
         self._arriving: int | None = None  # the transmission being delivered right now
 
     # ---------------------------------------------------------------- set-up
     def endpoint(self, name: str, isn: int | IsnSource = 0, port: int | None = None,
-                 handshake: Handshake | str = Handshake.THREE_WAY) -> SimEndpoint:
+                 handshake: Handshake | HandshakeName = Handshake.THREE_WAY) -> SimEndpoint:
         """Add an endpoint called ``name`` with its initial sequence numbers from ``isn``."""
-        if not isinstance(name, str) or not name or name in self._endpoints:
-            raise UsageError(f"name must be a new, non-empty string, got {name!r}")
-        port = 1000 + len(self._endpoints) + 1 if port is None else port
+        if not isinstance(name, str) or not name or name in self._endpoints or ":" in name:
+            raise UsageError(f"name must be a new, non-empty string without ':', got {name!r}")
+        port = 1000 + len(self._by_port) + 1 if port is None else port
         validate.whole("port", port, 1, 65535)
         if port in self._by_port:
             raise UsageError(f"port {port} is already used by {self._by_port[port].name!r}")
-        try:
-            mode = Handshake(handshake)
-        except ValueError:
-            raise UsageError(f"handshake must be 'three-way' or 'two-way', got {handshake!r}")
-        endpoint = Endpoint(port, self.profile, as_source(isn), mode)
+        if not isinstance(handshake, Handshake):
+            handshake = Handshake(validate.choice("handshake", handshake, ("three-way", "two-way")))
+        endpoint = Endpoint(port, self.profile, as_source(isn), handshake)
         handle = SimEndpoint(self, name, endpoint)
         self._endpoints[name] = handle
         self._by_port[port] = handle
         return handle
 
     def _get(self, name: str, what: str = "endpoint") -> SimEndpoint:
-        if name not in self._endpoints:
+        if not isinstance(name, str) or name not in self._endpoints:
             known = ", ".join(map(repr, self._endpoints)) or "none yet"
             raise UsageError(f"{what}: unknown endpoint {name!r}; known: {known}")
         return self._endpoints[name]
@@ -236,26 +119,24 @@ class Simulation:
     def __getitem__(self, name: str) -> SimEndpoint:
         return self._get(name)
 
+    @property
+    def sockets(self) -> tuple[SimEndpoint, ...]:
+        """Every endpoint, with the connections a socket server accepted ("B:1", ...)."""
+        return tuple(self._endpoints.values())
+
     def inject(self, segment: Segment, src: str, dst: str, at: float) -> None:
         """Make ``segment`` arrive at ``dst`` at time ``at``, as if ``src`` sent it long ago."""
         source, target = self._get(src, "src"), self._get(dst, "dst")
-        at = validate.seconds("at", at)
-        if not isinstance(segment, Segment):
-            raise UsageError(f"segment must be a tcpnb.Segment, got {segment!r}")
+        at = validate.seconds("at", at, self.now, LONGEST)
+        segment = _checked(segment)
+        if segment.dst_port not in (None, target.endpoint.port):
+            raise UsageError(f"segment.dst_port must be None or dst's port "
+                             f"{target.endpoint.port}, got {segment.dst_port!r}")
         ports = dict(src_port=segment.src_port or source.endpoint.port,
                      dst_port=segment.dst_port or target.endpoint.port)
         segment = Segment(segment.seq, segment.ack, segment.flags, segment.data, segment.window,
                           **ports)
-        self._schedule(at, self._send_injected, (segment, src, dst, at))
-
-    def _send_injected(self, arg: tuple[Segment, str, str, float]) -> None:
-        segment, src, dst, at = arg
-        sent_at = max(0.0, at - self.link.delay)
-        index = len(self._transmissions)
-        self._transmissions.append(Transmission(index, sent_at, at, src, dst, segment,
-                                                Fate.DELIVERED, Origin.INJECTED, 0,
-                                                self.events_processed))
-        self._arrive((dst, segment, index))
+        self._schedule(at, self._send_injected, segment=segment, src=src, dst=target.name, at=at)
 
     def drop(self, src: str, flags: str, nth: int = 1) -> None:
         """Lose the ``nth`` segment from ``src`` whose control bits are ``flags``.
@@ -267,101 +148,141 @@ class Simulation:
 
     def hold(self, src: str, flags: str, nth: int = 1, by: float = 1.0) -> None:
         """Deliver the ``nth`` matching segment from ``src`` ``by`` seconds late."""
-        self._add_fault(src, flags, nth, "hold", validate.seconds("by", by))
+        self._add_fault(src, flags, nth, "hold", validate.seconds("by", by, 0.0, LONGEST))
 
     def duplicate(self, src: str, flags: str, nth: int = 1, after: float = 1.0) -> None:
         """Deliver the ``nth`` matching segment, and a copy of it ``after`` seconds later."""
-        self._add_fault(src, flags, nth, "copy", validate.seconds("after", after))
+        self._add_fault(src, flags, nth, "copy", validate.seconds("after", after, 0.0, LONGEST))
 
     def _add_fault(self, src: str, flags: str, nth: int, action: str, seconds: float) -> None:
         self._get(src, "src")
-        validate.whole("nth", nth, low=1)
+        validate.whole("nth", nth, 1, MOST)
         self.link.add_fault(Fault(src, SegmentPattern.parse(flags), nth, action, seconds))
 
     # ------------------------------------------------------------- event loop
-    def _schedule(self, t: float, action: Action, arg: Any) -> None:
-        heapq.heappush(self._queue, (t, next(self._counter), action, arg))
+    def _schedule(self, t: float, handler: Handler, **arguments: Any) -> None:
+        heapq.heappush(self._queue, (t, next(self._counter), handler, arguments))
 
-    def _at(self, ep: SimEndpoint, at: When, action: Action, arg: Any) -> None:
-        at = check_at(at)
+    def _at(self, ep: SimEndpoint, at: When, handler: Handler, **arguments: Any) -> None:
+        at = check_at(at, self.now)
         if isinstance(at, (OnState, OnReceived)):
-            ep.waiting.append((at, action, arg))
+            ep.waiting.append((at, handler, arguments))
         else:
-            self._schedule(float(at), action, arg)
+            self._schedule(float(at), handler, **arguments)
+
+    def peek(self) -> float:
+        """The time of the next event, or ``math.inf`` if nothing is left to happen."""
+        return self._queue[0][0] if self._queue else math.inf
+
+    def step(self) -> None:
+        """Process the next event: advance the clock to it and act on it.
+
+        Raises:
+            UsageError: nothing is left to happen (check :meth:`peek` first).
+            BudgetExceeded: the run has used up its ``max_events``.
+        """
+        if not self._queue:
+            raise UsageError("step(): nothing is left to happen; peek() returns inf")
+        t, _, handler, arguments = heapq.heappop(self._queue)
+        self.now = t
+        self.events_processed += 1
+        if self.events_processed > self.max_events:
+            raise BudgetExceeded(f"the run needed more than max_events={self.max_events} "
+                                 "events; pass a larger max_events= if that is expected")
+        handler(**arguments)
 
     def run(self, until: float | None = None) -> Trace:
         """Run until nothing is left to happen (or until time ``until``); return the trace."""
         if until is not None:
-            until = validate.seconds("until", until)
-        queue, budget = self._queue, self.max_events
+            until = validate.seconds("until", until, self.now, LONGEST)
+        queue, budget, pop = self._queue, self.max_events, heapq.heappop
         while queue and (until is None or queue[0][0] <= until):
-            t, _, action, arg = heapq.heappop(queue)
+            # step(), written out: this loop runs once per event of every run
+            t, _, handler, arguments = pop(queue)
             self.now = t
             self.events_processed += 1
             if self.events_processed > budget:
-                raise BudgetExceeded(f"the run needed more than max_events={budget} events; "
-                                     "pass a larger max_events= if that is expected")
-            action(arg)
+                raise BudgetExceeded(f"the run needed more than max_events={budget} "
+                                     "events; pass a larger max_events= if that is expected")
+            handler(**arguments)
         if until is not None:
-            self.now = max(self.now, until)
-        return self._trace(until)
+            self.now = until
+        return self.trace(until)
+
+    def trace(self, until: float | None = None) -> Trace:
+        """The trace of everything so far (``until``: the time it ends at, default the last event).
+
+        Its endpoints are in the order they were added, each server followed by
+        the connections it accepted ("B", "B:1", "B:2").
+        """
+        names = [name for ep in self._endpoints.values() if ep.parent is None
+                 for name in (ep.name, *(c.name for c in ep.connections))]
+        return self.recorder.trace(tuple(names), self.now, until,
+                                   dict(self.params, profile_obj=self.profile))
 
     # --------------------------------------------------------------- handling
     def _handle(self, ep: SimEndpoint, outputs: list[Output]) -> None:
         """Act on what an endpoint returned: transmit, record, re-arm its timer."""
-        now, name = self.now, ep.name
+        now, name, recorder = self.now, ep.name, self.recorder
         for out in outputs:
-            kind = type(out)
+            kind = type(out)  # one lookup per output: this loop runs for every event
             if kind is Transmit:
                 self._transmit(ep, out)  # type: ignore[arg-type]
             elif kind is StateChanged:
                 self._on_state(ep, out)  # type: ignore[arg-type]
+            elif kind is TimerSet:
+                recorder.timer(name, out.name, now, "restarted", out.deadline)  # type: ignore
+            elif kind is TimerCancelled or kind is TimerFired:
+                outcome = "cancelled" if kind is TimerCancelled else "fired"
+                recorder.timer(name, out.name, now, outcome, None)  # type: ignore[union-attr]
             elif kind is Delivered:
-                ep.received_bytes += len(out.data)  # type: ignore[union-attr]
-                self._deliveries.append(DeliveryRecord(now, name, out.data,  # type: ignore
-                                                       ep.endpoint.incarnation,
-                                                       self.events_processed, self._arriving))
-                self._check_waiting(ep)
+                self._delivered(ep, out)  # type: ignore[arg-type]
             elif kind is Notice:
-                self._notices.append(NoticeRecord(now, name, out.message,  # type: ignore
-                                                  self.events_processed))
-            else:
-                self._on_timer_output(ep, out)
+                recorder.notice(NoticeRecord(now, name, out.message,  # type: ignore[union-attr]
+                                             self.events_processed))
         deadline = ep.endpoint.timer_deadline
         if deadline is not None and (ep.wake_at is None or deadline < ep.wake_at):
             ep.wake_at = deadline  # a later deadline is picked up when this wake comes
-            self._schedule(deadline, self._wake, ep)
+            self._schedule(deadline, self._wake, ep=ep)
+
+    def _delivered(self, ep: SimEndpoint, out: Delivered) -> None:
+        self.recorder.delivery(DeliveryRecord(self.now, ep.name, out.data, ep.endpoint.incarnation,
+                                              self.events_processed, self._arriving))
+        ep.received_bytes += len(out.data)
+        self._check_waiting(ep)
+        if ep.parent is not None:  # a server's triggers see what its connections receive
+            ep.parent.received_bytes += len(out.data)
+            self._check_waiting(ep.parent, source=ep)
 
     def _on_state(self, ep: SimEndpoint, out: StateChanged) -> None:
-        self._states.append(StateRecord(self.now, ep.name, out.old, out.new, out.cause, out.iss,
+        self.recorder.state(StateRecord(self.now, ep.name, out.old, out.new, out.cause, out.iss,
                                         out.irs, ep.endpoint.incarnation, self.events_processed))
         ep.entries[out.new] = ep.entries.get(out.new, 0) + 1
         self._check_waiting(ep, out.new)
+        if ep.parent is not None:  # a server's triggers see its connections' states
+            parent = ep.parent
+            parent.entries[out.new] = parent.entries.get(out.new, 0) + 1
+            self._check_waiting(parent, out.new, source=ep)
+            if out.new is State.CLOSED:
+                self._accepted = {key: s for key, s in self._accepted.items() if s is not ep}
         if out.new is State.CLOSED and ep.reopen:
-            ep._do_listen(True)  # at once, so a SYN arriving at this instant finds LISTEN
+            ep._do_listen(reopen=True, accept=False)  # at once: a SYN now finds LISTEN
 
-    def _on_timer_output(self, ep: SimEndpoint, out: Output) -> None:
-        key = (ep.name, getattr(out, "name"))
-        opened = self._open_timers.pop(key, None)
-        if opened is not None:
-            outcome = {TimerSet: "restarted", TimerCancelled: "cancelled",
-                       TimerFired: "fired"}[type(out)]
-            self._timer_spans.append(TimerSpan(ep.name, key[1], opened[0], opened[1], self.now,
-                                               outcome))
-        if isinstance(out, TimerSet):
-            self._open_timers[key] = (self.now, out.deadline)
-
-    def _check_waiting(self, ep: SimEndpoint, entered: State | None = None) -> None:
+    def _check_waiting(self, ep: SimEndpoint, entered: State | None = None,
+                       source: SimEndpoint | None = None) -> None:
+        """Schedule ``ep``'s calls whose trigger has fired; ``source`` is where it happened."""
         if not ep.waiting:
             return
         still = []
-        for when, action, arg in ep.waiting:
+        for when, handler, arguments in ep.waiting:
             if (isinstance(when, OnState) and when.state is entered
                     and ep.entries.get(entered, 0) == when.nth) or (
                     isinstance(when, OnReceived) and ep.received_bytes >= when.nbytes):
-                self._schedule(self.now + when.delay, action, arg)
+                if source is not None and source is not ep:  # one of a server's connections
+                    arguments = dict(arguments, via=source)
+                self._schedule(self.now + when.delay, handler, **arguments)
             else:
-                still.append((when, action, arg))
+                still.append((when, handler, arguments))
         ep.waiting = still
 
     def _wake(self, ep: SimEndpoint) -> None:
@@ -373,11 +294,40 @@ class Simulation:
             self._handle(ep, ep.endpoint.on_timer(self.now))
         elif deadline is not None:
             ep.wake_at = deadline
-            self._schedule(deadline, self._wake, ep)
+            self._schedule(deadline, self._wake, ep=ep)
+
+    # ------------------------------------------------------------- the wire
+    def _receiver(self, segment: Segment, create: bool = False) -> SimEndpoint | None:
+        """The socket a segment is for: an accepted connection, else the port's endpoint.
+
+        With ``create``, a SYN that reaches a listening socket server gets a new
+        connection of its own (``"B:1"``, ``"B:2"``, ...).
+        """
+        ep = self._by_port.get(segment.dst_port)  # type: ignore[arg-type]
+        if ep is None or not (ep.accepting or ep.connections):
+            return ep
+        accepted = self._accepted.get((ep.endpoint.port, segment.src_port))  # type: ignore
+        if accepted is not None:
+            return accepted
+        if (create and ep.accepting and ep.state is State.LISTEN
+                and segment.flags & (Flags.SYN | Flags.ACK | Flags.RST) == Flags.SYN):
+            return self._accept(ep, segment.src_port)  # type: ignore[arg-type]
+        return ep
+
+    def _accept(self, listener: SimEndpoint, remote_port: int) -> SimEndpoint:
+        name = f"{listener.name}:{len(listener.connections) + 1}"
+        connection = SimEndpoint(self, name, listener.endpoint.accept_copy(), parent=listener)
+        connection.opened = True
+        listener.connections.append(connection)
+        self._endpoints[name] = connection
+        self._accepted[(listener.endpoint.port, remote_port)] = connection
+        return connection
 
     def _transmit(self, ep: SimEndpoint, out: Transmit) -> None:
         segment = out.segment
         target = self._by_port.get(segment.dst_port)  # type: ignore[arg-type]
+        if target is not None and (target.accepting or target.connections):
+            target = self._receiver(segment)
         if target is None:
             return  # addressed to no endpoint of this simulation
         verdict = self.link.decide(ep.name, segment)
@@ -386,51 +336,52 @@ class Simulation:
         delivered = verdict.fate is Fate.DELIVERED
         # Arrivals are rounded to the nanosecond, so 0.1 + 0.2 is the 0.3 a reader expects.
         arrival = round(now + verdict.delay, 9) if delivered else None
-        index, event = len(self._transmissions), self.events_processed
-        self._transmissions.append(Transmission(index, now, arrival, ep.name, target.name, segment,
-                                                verdict.fate, origin, ep.endpoint.incarnation,
-                                                event))
+        index, event, recorder = len(self.recorder.transmissions), self.events_processed, self.recorder
+        recorder.transmission(Transmission(index, now, arrival, ep.name, target.name, segment,
+                                           verdict.fate, origin, ep.endpoint.incarnation, event))
         if arrival is not None:
-            self._schedule(arrival, self._arrive, (target.name, segment, index))
+            self._schedule(arrival, self._arrive, segment=segment, index=index)
         if verdict.duplicate_after is not None:
             copy_at, index = round(now + verdict.duplicate_after, 9), index + 1
-            self._transmissions.append(Transmission(index, now, copy_at, ep.name, target.name,
-                                                    segment, Fate.DELIVERED, Origin.DUPLICATE,
-                                                    ep.endpoint.incarnation, event))
-            self._schedule(copy_at, self._arrive, (target.name, segment, index))
+            recorder.transmission(Transmission(index, now, copy_at, ep.name, target.name, segment,
+                                               Fate.DELIVERED, Origin.DUPLICATE,
+                                               ep.endpoint.incarnation, event))
+            self._schedule(copy_at, self._arrive, segment=segment, index=index)
 
-    def _arrive(self, arg: tuple[str, Segment, int]) -> None:
-        name, segment, index = arg
-        self._arrival_events[index] = self.events_processed
-        ep = self._endpoints[name]
+    def _send_injected(self, segment: Segment, src: str, dst: str, at: float) -> None:
+        index = len(self.recorder.transmissions)
+        self.recorder.transmission(Transmission(index, max(0.0, at - self.link.delay), at, src,
+                                                dst, segment, Fate.DELIVERED, Origin.INJECTED, 0,
+                                                self.events_processed))
+        self._arrive(segment=segment, index=index)
+
+    def _arrive(self, segment: Segment, index: int) -> None:
+        ep = self._by_port.get(segment.dst_port)  # type: ignore[arg-type]
+        if ep is not None and (ep.accepting or ep.connections):
+            ep = self._receiver(segment, create=True)
+        if ep is None:
+            return
+        self.recorder.arrival(index, ep.name, self.events_processed, self.now)
         self._arriving = index
         self._handle(ep, ep.endpoint.receive(segment, self.now))
         self._arriving = None
 
-    # ------------------------------------------------------------------ trace
-    def _last_activity(self, until: float | None) -> float:
-        """When the run ended: ``until`` if given, else the time of the last recorded event."""
-        if until is not None:
-            return until
-        times = [t.arrived_at or t.sent_at for t in self._transmissions[-3:]]
-        times += [r.t for r in self._states[-1:] + self._notices[-1:] + self._app_calls[-1:]]
-        times += [span.end for span in self._timer_spans[-1:]]
-        return max(times, default=0.0)
 
-    def _trace(self, until: float | None = None) -> Trace:
-        now, arrived = self.now, self._arrival_events
-        transmissions = tuple(
-            Transmission(t.index, t.sent_at, t.arrived_at, t.src, t.dst, t.segment, t.fate,
-                         t.origin, t.incarnation, t.sent_event, arrived[t.index])
-            if t.index in arrived
-            else t if t.arrived_at is None
-            else replace(t, arrived_at=None, fate=Fate.IN_FLIGHT)
-            for t in self._transmissions)
-        running = tuple(TimerSpan(name, timer, start, deadline, now, "running")
-                        for (name, timer), (start, deadline) in self._open_timers.items())
-        return Trace(endpoints=tuple(self._endpoints), transmissions=transmissions,
-                     state_changes=tuple(self._states), notices=tuple(self._notices),
-                     app_calls=tuple(self._app_calls),
-                     timers=tuple(self._timer_spans) + running,
-                     deliveries=tuple(self._deliveries), end_time=self._last_activity(until),
-                     params=dict(self.params, profile_obj=self.profile))
+def _checked(segment: Segment) -> Segment:
+    """``segment`` if every field is something a TCP header can carry; a UsageError if not."""
+    if not isinstance(segment, Segment):
+        raise UsageError(f"segment must be a tcpnb.Segment, got {segment!r}")
+    if not isinstance(segment.flags, Flags):
+        raise UsageError(f"segment.flags must be tcpnb.Flags such as Flags.SYN | Flags.ACK, "
+                         f"got {segment.flags!r}")
+    validate.whole("segment.seq", segment.seq, 0, SEQ_SPACE - 1)
+    validate.whole("segment.ack", segment.ack, 0, SEQ_SPACE - 1)
+    validate.whole("segment.window", segment.window, 0, 65535)
+    if not isinstance(segment.data, bytes):
+        raise UsageError(f"segment.data must be bytes, got {segment.data!r}")
+    validate.whole("len(segment.data)", len(segment.data), 0, 65535)
+    for field in ("src_port", "dst_port"):
+        value = getattr(segment, field)
+        if value is not None:
+            validate.whole(f"segment.{field}", value, 1, 65535)
+    return segment

@@ -10,10 +10,13 @@ from __future__ import annotations
 import bisect
 import enum
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Union
 
+from ..core import validate
+from ..core.errors import UsageError
+from ..core.outputs import Timer
 from ..core.segment import Segment
-from ..core.states import State
+from ..core.states import HostEvent, Label, State, Trigger
 
 
 class Fate(enum.Enum):
@@ -55,6 +58,17 @@ class Transmission:
         return f"{self.sent_at:.3f} {self.src}->{self.dst} {self.segment} ({self.origin.value}, {end})"
 
 
+class Observation(Label):
+    """A state change that was seen, not simulated: what ``ss`` showed of a real socket."""
+
+    SEEN_BY_SS = "seen by ss"
+    GONE_FROM_SS = "gone from ss"
+
+
+#: Why a recorded state changed: a trigger of the table, a host event, or an observation.
+RecordCause = Union[Trigger, HostEvent, Observation]
+
+
 @dataclass(frozen=True, slots=True)
 class StateRecord:
     """Endpoint ``endpoint`` moved from ``old`` to ``new`` at time ``t``."""
@@ -63,7 +77,7 @@ class StateRecord:
     endpoint: str
     old: State
     new: State
-    cause: str
+    cause: RecordCause
     iss: int | None = None
     irs: int | None = None
     incarnation: int = 0
@@ -82,7 +96,10 @@ class NoticeRecord:
 
 @dataclass(frozen=True, slots=True)
 class AppCall:
-    """The application called ``call`` ("connect", "send", "close", ...) at ``t``."""
+    """The application called ``call`` ("connect", "send", "shutdown", "close", ...) at ``t``.
+
+    ``rfc`` names the RFC 9293 call it is, e.g. "socket close (RFC 9293 §3.6.1 MAY-1)".
+    """
 
     t: float
     endpoint: str
@@ -90,6 +107,7 @@ class AppCall:
     detail: str = ""
     data: bytes = b""
     event: int = 0
+    rfc: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,7 +115,7 @@ class TimerSpan:
     """A timer that ran from ``start`` to ``end``; ``outcome`` is fired, cancelled, restarted or running."""
 
     endpoint: str
-    name: str
+    name: Timer
     start: float
     deadline: float
     end: float
@@ -131,8 +149,8 @@ class Trace:
     params: dict[str, Any] = field(default_factory=dict)
 
     def _check(self, name: str) -> None:
-        if name not in self.endpoints:
-            raise ValueError(f"endpoint: unknown endpoint {name!r}; this trace has "
+        if not isinstance(name, str) or name not in self.endpoints:
+            raise UsageError(f"endpoint: unknown endpoint {name!r}; this trace has "
                              + ", ".join(map(repr, self.endpoints)))
 
     def states(self, name: str) -> list[tuple[float, State]]:
@@ -142,7 +160,8 @@ class Trace:
                                         if r.endpoint == name]
 
     def state_at(self, name: str, t: float) -> State:
-        """The state of ``name`` just after everything that happened at time ``t``."""
+        """The state of ``name`` just after everything that happened at time ``t`` (>= 0)."""
+        t = validate.seconds("t", t, 0.0, validate.LONGEST)
         history = self.states(name)
         times = [when for when, _ in history]
         return history[bisect.bisect_right(times, t) - 1][1]

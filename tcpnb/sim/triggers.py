@@ -19,6 +19,11 @@ from ..core.errors import UsageError
 from ..core.states import State
 
 
+LONGEST = validate.LONGEST
+#: The largest count a trigger or a fault may wait for (a run has at most 10**9 events).
+MOST = 10**9
+
+
 @dataclass(frozen=True, slots=True)
 class OnState:
     """Act ``delay`` seconds after the endpoint enters ``state`` for the ``nth`` time in the run."""
@@ -26,6 +31,13 @@ class OnState:
     state: State
     delay: float = 0.0
     nth: int = 1
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.state, State):
+            raise UsageError(f"state must be a tcpnb.State such as State.ESTABLISHED, "
+                             f"got {self.state!r}")
+        object.__setattr__(self, "delay", validate.seconds("delay", self.delay, 0.0, LONGEST))
+        validate.whole("nth", self.nth, 1, MOST)
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,30 +47,31 @@ class OnReceived:
     nbytes: int
     delay: float = 0.0
 
+    def __post_init__(self) -> None:
+        validate.whole("nbytes", self.nbytes, 1, MOST)
+        object.__setattr__(self, "delay", validate.seconds("delay", self.delay, 0.0, LONGEST))
+
 
 When = Union[float, int, OnState, OnReceived]
 
 
 def on_state(state: State, delay: float = 0.0, nth: int = 1) -> OnState:
     """Trigger: the ``nth`` time in the run the endpoint enters ``state``, plus ``delay`` seconds."""
-    if not isinstance(state, State):
-        raise UsageError(f"state must be a tcpnb.State, got {state!r}")
-    validate.whole("nth", nth, low=1)
-    return OnState(state, validate.seconds("delay", delay), nth)
+    return OnState(state, delay, nth)
 
 
 def on_received(nbytes: int, delay: float = 0.0) -> OnReceived:
     """Trigger: the endpoint has received ``nbytes`` bytes (then wait ``delay`` seconds)."""
-    validate.whole("nbytes", nbytes, low=1)
-    return OnReceived(nbytes, validate.seconds("delay", delay))
+    return OnReceived(nbytes, delay)
 
 
-def check_at(at: When) -> When:
-    """Validate an ``at=`` argument: a time >= 0 or a trigger."""
+def check_at(at: When, now: float = 0.0) -> When:
+    """Validate an ``at=`` argument: a time from ``now`` on, or a trigger."""
     if isinstance(at, (OnState, OnReceived)):
         return at
     try:
-        return validate.seconds("at", at)
+        return validate.seconds("at", at, now, LONGEST)
     except UsageError:
-        raise UsageError(f"at must be a time in seconds >= 0 or a trigger "
-                         f"(on_state, on_received), got {at!r}") from None
+        raise UsageError(f"at must be a time in seconds in [{now:g}, {LONGEST:g}] (the clock "
+                         f"now reads {now:g} s) or a trigger (on_state, on_received), "
+                         f"got {at!r}") from None

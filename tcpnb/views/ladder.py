@@ -198,17 +198,21 @@ class _Builder:
     def calls_and_notices(self) -> None:
         """The application's calls and the user's notices, just above the moment they happen."""
         items: dict[tuple[str, float], list[tuple[str, str, bool]]] = {}
+        hover: dict[tuple[str, float], list[str]] = {}  # which RFC 9293 call each one is
         for call in self.trace.app_calls:
             detail = call.detail if call.call == "send" else ""
             items.setdefault((call.endpoint, call.t), []).append(
                 (f"{call.call}({detail})", palette.TEXT_COLOUR, True))
+            if call.rfc:
+                hover.setdefault((call.endpoint, call.t), []).append(f"{call.call}() — {call.rfc}")
         for notice in self.trace.notices:
             colour = palette.ERROR_TEXT if notice.message.startswith("error") else palette.NOTE_TEXT
             items.setdefault((notice.endpoint, notice.t), []).append(
                 (f"“{notice.message}”", colour, False))
         for (name, t), texts in sorted(items.items(), key=lambda item: item[0][1]):
             if name in self.geo.lanes:
-                self.words.note(name, self.axis(t), texts, f"{name} at {self.axis.label(t)}")
+                self.words.note(name, self.axis(t), texts, f"{name} at {self.axis.label(t)}",
+                                hover="<br>".join(hover.get((name, t), [])))
 
     def timers(self) -> None:
         """The retransmission timer as a bar beside its lane; long timers as shaded spans."""

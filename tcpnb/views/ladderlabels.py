@@ -268,10 +268,12 @@ class Words:
                                   palette.TIMER_NOTE) for s in _STEPS]
         self.words.append(_Word(3, y0, candidates, (x, y0, lay.lines_of(hover)[0])))
 
-    def note(self, name: str, y: float, items: list[tuple[str, str, bool]], where: str) -> None:
+    def note(self, name: str, y: float, items: list[tuple[str, str, bool]], where: str,
+             hover: str = "") -> None:
         """Calls and notices of ``name`` at time ``y``: above the moment, else below it.
 
         ``items``: ``(text, colour, italic)``; each is wrapped to the lane's gutter.
+        ``hover``: shown when the pointer rests on the note (which RFC 9293 call it is).
         """
         geo = self.geo
         out, size = geo.outward[name], palette.LABEL_SIZE - 1
@@ -285,6 +287,9 @@ class Words:
         x = geo.lanes[name] + out * (geo.band + geo.dx(GAP_PX))
         candidates = [self._note(x, y, text, size, out, "bottom", -s) for s in _STEPS]
         candidates += [self._note(x, y, text, size, out, "top", 18 + s) for s in _STEPS]
+        if hover:
+            for candidate in candidates:
+                candidate["hovertext"] = hover
         plain = " ".join(text for text, _, _ in items)
         self.words.append(_Word(4, y, candidates, (geo.lanes[name], y, f"{where}: {plain}")))
 

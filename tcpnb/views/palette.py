@@ -190,8 +190,9 @@ def difference(a: str, b: str, vision: str = "normal") -> float:
 def worst_neighbours() -> tuple[float, str, State, State]:
     """The smallest difference between two states joined by a transition, over all visions."""
     pairs = {(row.source, row.target) for row in TCP_TABLE if row.source is not row.target}
-    return min((difference(STATE_COLOURS[a], STATE_COLOURS[b], vision), vision, a, b)
-               for a, b in pairs for vision in ("normal", *_CVD))
+    return min(((difference(STATE_COLOURS[a], STATE_COLOURS[b], vision), vision, a, b)
+                for a, b in pairs for vision in ("normal", *_CVD)),
+               key=lambda found: found[0])  # states do not order: compare the differences only
 
 
 def contrast_with_black(hex_colour: str) -> float:

@@ -139,8 +139,9 @@ def _line(trace: Trace, row: Row, left: str, width: int, arrival: Row | None = N
     """One line of text; ``arrival`` is the arrival row of a segment ``row`` sends, if on it."""
     middle = " " * (width + 8)
     if row.kind in ("note", "state"):
-        return (f"{row.text:<{_STATE}}{middle}" if row.side == left
-                else f"{'':<{_STATE}}{middle}{row.text}")
+        text = f"{row.side} {row.text}" if ":" in row.side else row.text
+        return (f"{text:<{_STATE}}{middle}" if row.side == left
+                else f"{'':<{_STATE}}{middle}{text}")
     states = {r.side: _state(trace, r) for r in (row, arrival) if r is not None}
     kind = row.kind if arrival is None else row.kind.replace("send", "pass")
     arrow_l, arrow_r = _ARROWS[kind]
@@ -150,22 +151,30 @@ def _line(trace: Trace, row: Row, left: str, width: int, arrival: Row | None = N
 
 
 def _state(trace: Trace, row: Row) -> str:
-    """The state beside a segment row: its side's after the event ("" if unknown or lost)."""
+    """The state beside a segment row: its side's after the event ("" if unknown or lost).
+
+    A connection a socket server accepted ("B:1") shares its server's column and is named.
+    """
     if row.kind.startswith("lost") or not trace.state_changes:  # no states: a capture
         return ""
-    return str(trace.state_after_event(row.side, row.event))
+    state = str(trace.state_after_event(row.side, row.event))
+    return f"{row.side} {state}" if ":" in row.side else state
 
 
 def text_ladder(trace: Trace, width: int | None = None, relative: bool = False) -> str:
     """The ladder of the first two endpoints of ``trace`` as text.
 
-    ``width`` is the segment column's width (default: the longest segment).
+    ``width`` is the segment column's width (default: the longest segment).  The
+    connections a socket server accepted ("B:1", ...) are in their server's column.
     """
-    if len(trace.endpoints) < 2:
+    hosts = [name for name in trace.endpoints if ":" not in name]
+    if len(hosts) < 2:
         return "(a ladder needs two endpoints)"
-    left, right = trace.endpoints[:2]
+    left, right = hosts[:2]
+    ends = {t.index: {t.src.split(":")[0], t.dst.split(":")[0]} for t in trace.transmissions}
     rows = [row for row in _rows(trace, left, isn_bases(trace) if relative else None)
-            if row.side in (left, right)]
+            if row.side.split(":")[0] in (left, right)
+            and ends.get(row.transmission, set()) <= {left, right}]
     if width is None:
         width = max([44] + [len(row.text) for row in rows if row.kind not in ("note", "state")])
     numbers = "   (relative sequence numbers)" if relative else ""

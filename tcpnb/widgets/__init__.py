@@ -1,8 +1,10 @@
 """Control panels for notebooks: sliders that re-run a simulation and redraw in place.
 
-* :mod:`~tcpnb.widgets.panel` -- the base every panel shares;
+* :mod:`~tcpnb.widgets.panel` -- the one base every panel is built on;
+* :mod:`~tcpnb.widgets.background` -- coalesced redraws and work in slices on the kernel's event loop;
 * :mod:`~tcpnb.widgets.scenario_panel` -- :func:`explore` and :func:`compare`, panels over any scenario;
-* :mod:`~tcpnb.widgets.course_panels` -- the course's experiment panels;
+* :mod:`~tcpnb.widgets.experiment_panel` -- Monte-Carlo panels that refine while you look;
+* :mod:`~tcpnb.widgets.course_panels` -- the course's own panels;
 * :mod:`~tcpnb.widgets.colab` -- the notebooks' set-up cell (Colab, JupyterLite, JupyterLab).
 
 The names below load their module (and ipywidgets, plotly) on first use, so
@@ -18,7 +20,7 @@ __all__ = ["close_panel", "compare", "explore", "mimebundle", "setup", "time_wai
 
 #: name -> module that defines it.
 _HOME = {
-    "explore": "scenario_panel", "compare": "scenario_panel", "mimebundle": "scenario_panel",
+    "explore": "scenario_panel", "compare": "scenario_panel", "mimebundle": "panel",
     "close_panel": "course_panels", "time_wait_panel": "course_panels",
     "waste_panel": "course_panels", "window_panel": "course_panels",
     "setup": "colab",

@@ -1,0 +1,113 @@
+"""The record of a run as it happens, and the trace it gives at any moment.
+
+The simulator appends one record per thing that happens -- a transmission,
+an arrival, a state change, a notice, an application call, bytes delivered,
+a timer that ends.  Each record is written once, in its final form (an
+arrival completes its transmission's record in place), so a :class:`Trace`
+taken at any moment only copies the lists: stepping a run in small pieces
+costs about what one run costs.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..core.outputs import Timer
+from .trace import (
+    AppCall,
+    DeliveryRecord,
+    Fate,
+    NoticeRecord,
+    StateRecord,
+    TimerSpan,
+    Trace,
+    Transmission,
+)
+
+
+class Recorder:
+    """Everything that happened so far in one simulation, ready to become a :class:`Trace`."""
+
+    def __init__(self) -> None:
+        self.transmissions: list[Transmission] = []
+        self.states: list[StateRecord] = []
+        self.notices: list[NoticeRecord] = []
+        self.app_calls: list[AppCall] = []
+        self.deliveries: list[DeliveryRecord] = []
+        self.timer_spans: list[TimerSpan] = []
+        self.open_timers: dict[tuple[str, Timer], tuple[float, float]] = {}
+        self.in_flight: set[int] = set()  # transmissions that will arrive but have not yet
+        self.latest = 0.0                 # when the last thing happened
+
+    def transmission(self, record: Transmission) -> None:
+        """A segment left (or was injected); it is in flight if it is to arrive."""
+        self.transmissions.append(record)
+        if record.arrived_at is not None:
+            self.in_flight.add(record.index)
+        if record.sent_at > self.latest:
+            self.latest = record.sent_at
+
+    def arrival(self, index: int, receiver: str, event: int, now: float) -> None:
+        """Transmission ``index`` arrived at ``receiver`` during event ``event``."""
+        t = self.transmissions[index]
+        self.transmissions[index] = Transmission(t.index, t.sent_at, t.arrived_at, t.src,
+                                                 receiver, t.segment, t.fate, t.origin,
+                                                 t.incarnation, t.sent_event, event)
+        self.in_flight.discard(index)
+        if now > self.latest:
+            self.latest = now
+
+    def state(self, record: StateRecord) -> None:
+        self.states.append(record)
+        if record.t > self.latest:
+            self.latest = record.t
+
+    def notice(self, record: NoticeRecord) -> None:
+        self.notices.append(record)
+        if record.t > self.latest:
+            self.latest = record.t
+
+    def app_call(self, record: AppCall) -> None:
+        self.app_calls.append(record)
+        if record.t > self.latest:
+            self.latest = record.t
+
+    def delivery(self, record: DeliveryRecord) -> None:
+        self.deliveries.append(record)
+        if record.t > self.latest:
+            self.latest = record.t
+
+    def timer(self, endpoint: str, timer: Timer, now: float, outcome: str,
+              deadline: float | None) -> None:
+        """Timer ``timer`` of ``endpoint`` was set (``deadline``), cancelled or fired."""
+        key = (endpoint, timer)
+        opened = self.open_timers.pop(key, None)
+        if opened is not None:
+            self.timer_spans.append(TimerSpan(endpoint, timer, opened[0], opened[1], now, outcome))
+            if now > self.latest:
+                self.latest = now
+        if deadline is not None:
+            self.open_timers[key] = (now, deadline)
+
+    def trace(self, endpoints: tuple[str, ...], now: float, until: float | None,
+              params: dict[str, Any]) -> Trace:
+        """The trace so far; segments still travelling are marked in flight.
+
+        ``until`` is where the run was asked to stop (the trace then ends there);
+        without it the trace ends with the last thing that happened.
+        """
+        transmissions = self.transmissions
+        if self.in_flight:
+            transmissions = list(transmissions)
+            for index in self.in_flight:
+                t = transmissions[index]
+                transmissions[index] = Transmission(t.index, t.sent_at, None, t.src, t.dst,
+                                                    t.segment, Fate.IN_FLIGHT, t.origin,
+                                                    t.incarnation, t.sent_event)
+        running = tuple(TimerSpan(name, timer, start, deadline, now, "running")
+                        for (name, timer), (start, deadline) in self.open_timers.items())
+        return Trace(endpoints=endpoints, transmissions=tuple(transmissions),
+                     state_changes=tuple(self.states), notices=tuple(self.notices),
+                     app_calls=tuple(self.app_calls), timers=tuple(self.timer_spans) + running,
+                     deliveries=tuple(self.deliveries),
+                     end_time=self.latest if until is None else until, params=params)
