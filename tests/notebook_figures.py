@@ -28,7 +28,7 @@ def _close(first: str, **kw: Any) -> Figure:
 
 
 def _rates() -> Figure:
-    return timewait.figure(timewait.sweep((0.0, 0.25, 0.5, 1.0, 2.0), 40, msl=10.0, delay=0.1,
+    return timewait.figure(timewait.sweep((0.0, 0.25, 0.5, 1.0, 2.0), runs=40, msl=10.0, delay=0.1,
                                           loss=0.05, duplicate=0.1, rfc1337=True))
 
 
@@ -48,12 +48,12 @@ CALLS: dict[str, list[tuple[str, Build]]] = {
     "02": [("two-way", lambda: ladder(stale.connection("two-way", delay=0.1))),
            ("old SYN, two-way", lambda: ladder(scenarios.old_duplicate_syn_two_way(delay=0.1), cut=0.5)),
            ("old SYN, TCP", lambda: ladder(scenarios.old_duplicate_syn(delay=0.1))),
-           ("waste panel", lambda: stale.compare_figure(stale.compare(100))),
+           ("waste panel", lambda: stale.compare_figure(stale.compare(runs=100))),
            ("sweep by rate", lambda: stale.sweep_figure(stale.sweep(
-               "duplicate", [0.0, 0.05, 0.1, 0.2, 0.3], runs=100), "duplicate",
+               {"duplicate": [0.0, 0.05, 0.1, 0.2, 0.3]}, runs=100),
                label="chance that a segment gets a late copy")),
            ("sweep by delay", lambda: stale.sweep_figure(stale.sweep(
-               "delay", [0.001, 0.01, 0.1, 0.3], runs=100, duplicate=0.1), "delay",
+               {"delay": [0.001, 0.01, 0.1, 0.3]}, runs=100, duplicate=0.1),
                label="one-way delay (s)")),
            ("half-open discovery", lambda: ladder(scenarios.half_open_discovery(delay=0.1))),
            ("TIME-WAIT reuse, fixed ISN", lambda: ladder(scenarios.time_wait_reuse(isn="fixed", delay=0.1))),

@@ -230,10 +230,12 @@ def test_timeline_has_a_bar_per_state_span_and_real_time_ticks() -> None:
 
 
 def test_positions_are_in_the_axis_unit() -> None:
-    fig = ladder(scenarios.three_way_handshake())  # a short run: milliseconds
-    syn = _kind(fig, "arrows")[0]
-    assert fig.layout.yaxis.title.text == "time (ms)" and syn.y[2] == pytest.approx(100)
-    assert syn.customdata[2][1] == pytest.approx(0.1)  # real seconds alongside
+    trace = capture.load(real.captures_dir() / "normal_close.pcap")  # a short run: milliseconds
+    fig = ladder(trace)
+    first = _kind(fig, "arrows")[0]
+    assert fig.layout.yaxis.title.text == "time (ms)"
+    assert first.y[2] == pytest.approx(trace.transmissions[0].arrived_at * 1000)
+    assert first.customdata[2][1] == pytest.approx(trace.transmissions[0].arrived_at)  # seconds too
 
 
 def test_two_runs_stack_into_one_figure_each_as_readable_as_alone() -> None:
