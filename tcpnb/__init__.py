@@ -11,7 +11,7 @@ The package is built in layers; each imports only the layers above it in this li
 * :mod:`tcpnb.widgets` -- ipywidgets control panels, and the notebook set-up.
 
 ``import tcpnb`` loads only the first two layers and the text ladder: no plotly,
-no ipywidgets.  The figure and panel functions below load their layer on first use.
+no ipywidgets, no IPython.  The figure and panel functions below load their layer on first use.
 """
 
 from __future__ import annotations
@@ -36,8 +36,8 @@ __all__ = [
     "Handshake", "IllegalTransition", "IncrementingISN", "LINUX", "Origin", "Profile", "RFC",
     "RandomISN", "Segment", "SimEndpoint", "Simulation", "State", "Trace", "Transmission",
     "UsageError", "analysis", "compare", "explore", "knowledge", "ladder", "load_capture",
-    "on_received", "on_state", "profiles", "scenarios", "setup", "solution", "state_diagram",
-    "text_ladder", "timeline",
+    "on_received", "on_state", "profiles", "scenarios", "setup", "show_text", "solution",
+    "state_diagram", "text_ladder", "timeline",
 ]
 __version__ = "0.1.0"
 
@@ -51,6 +51,7 @@ _LAZY = {
     "explore": ("widgets.scenario_panel", "explore"),
     "compare": ("widgets.scenario_panel", "compare"),
     "setup": ("widgets.colab", "setup"),
+    "show_text": ("widgets.show", "show_text"),
     "solution": ("course.reveal", "solution"),
 }
 

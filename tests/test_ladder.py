@@ -11,6 +11,7 @@ from tcpnb import State, real, scenarios
 from tcpnb.real import capture
 from tcpnb.sim.trace import Fate, Trace
 from tcpnb.views import palette
+from tcpnb.views.labels import lines_of
 from tcpnb.views.ladder import ladder, short_label
 from tcpnb.sim.relative import isn_bases
 from tcpnb.views.timeline import TimeAxis, state_spans
@@ -102,8 +103,13 @@ def test_time_wait_is_shaded_labelled_and_its_long_gap_cut() -> None:
     assert max(y for d in uncut.data for y in (d.y or ()) if y is not None) > 240
 
 
+def _words(fig) -> str:
+    """Every annotation's text as a reader sees it (tags and line breaks gone)."""
+    return " ".join(" ".join(lines_of(a.text)) for a in fig.layout.annotations)
+
+
 def test_app_calls_and_notices_are_drawn() -> None:
-    notes = " ".join(a.text for a in ladder(scenarios.refused()).layout.annotations)
+    notes = _words(ladder(scenarios.refused()))
     assert "connect()" in notes and "connection refused" in notes
 
 
@@ -120,10 +126,15 @@ def test_old_duplicate_and_network_duplicate_have_their_own_styles() -> None:
     assert styles["duplicate"].line.color != styles["original"].line.color
 
 
-def test_short_runs_are_in_milliseconds() -> None:
-    fig = ladder(scenarios.three_way_handshake(delay=0.01))
-    assert fig.layout.yaxis.title.text == "time (ms)"
-    assert ladder(scenarios.syn_lost()).layout.yaxis.title.text == "time (s)"
+def test_the_time_unit_follows_the_runs_scale_not_its_length() -> None:
+    """A run that arms a 1 s retransmission timer is in seconds however short it is, so the
+    axis of a panel keeps its unit while a delay slider moves; a short loopback capture
+    (no timers) is in milliseconds."""
+    for delay in (0.0, 0.01, 0.1, 0.3, 1.0):
+        fig = ladder(scenarios.three_way_handshake(delay=delay))
+        assert fig.layout.yaxis.title.text == "time (s)", delay
+    capture_fig = ladder(capture.load(CAPTURES / "normal_close.pcap"))
+    assert capture_fig.layout.yaxis.title.text == "time (ms)"
 
 
 def test_a_capture_like_trace_with_segments_only_draws() -> None:
@@ -219,10 +230,33 @@ def test_timeline_has_a_bar_per_state_span_and_real_time_ticks() -> None:
 
 
 def test_positions_are_in_the_axis_unit() -> None:
-    fig = ladder(scenarios.three_way_handshake())  # a short run: milliseconds
-    syn = _kind(fig, "arrows")[0]
-    assert fig.layout.yaxis.title.text == "time (ms)" and syn.y[2] == pytest.approx(100)
-    assert syn.customdata[2][1] == pytest.approx(0.1)  # real seconds alongside
+    trace = capture.load(real.captures_dir() / "normal_close.pcap")  # a short run: milliseconds
+    fig = ladder(trace)
+    first = _kind(fig, "arrows")[0]
+    assert fig.layout.yaxis.title.text == "time (ms)"
+    assert first.y[2] == pytest.approx(trace.transmissions[0].arrived_at * 1000)
+    assert first.customdata[2][1] == pytest.approx(trace.transmissions[0].arrived_at)  # seconds too
+
+
+def test_two_runs_stack_into_one_figure_each_as_readable_as_alone() -> None:
+    from tcpnb.views import figuretext, labels
+    from tcpnb.views.pair import pair
+
+    kept, cut = scenarios.final_ack_lost(), scenarios.final_ack_lost(time_wait=0.5)
+    fig = pair(kept, cut, ("kept", "cut"))
+    assert {d.yaxis for d in fig.data} == {"y", "y2"}
+    assert fig.layout.yaxis.domain[0] > fig.layout.yaxis2.domain[1]  # run 1 above run 2
+    words = _words(fig)
+    assert fig.layout.title.text.startswith("(1) kept: ACK lost once")
+    assert "(2) cut: ACK lost once" in words and "B: reset in LAST-ACK" in words
+    shown = [d.name for d in fig.data if d.showlegend is not False and d.name]
+    assert len(shown) == len(set(shown)) and "lost" in shown  # one legend for both runs
+    assert figuretext.check(fig, (labels.DESIGN_WIDTH, 1400)) == []
+    alone = ladder(cut, title="x")
+    assert len(_kind(fig, "arrows")) == len(_kind(ladder(kept), "arrows")) + len(
+        _kind(alone, "arrows"))
+    with pytest.raises(ValueError, match="right"):
+        pair(kept, "cut")  # type: ignore[arg-type]
 
 
 def test_hovering_a_call_names_the_rfc_call_it_is() -> None:

@@ -10,6 +10,7 @@ import pytest
 
 from tcpnb.course import coursefile, quiz
 from tcpnb.course.quiz import Choice, Mistake, NumberQuestion, Question, read_number
+from tcpnb.views import palette
 
 BANK = '''
 # A comment, as an author would write one.
@@ -204,7 +205,7 @@ def test_a_choice_form_shows_a_hint_until_an_answer_is_chosen(bank: quiz.Bank) -
     assert "Choose an answer first" in feedback.value
     options.value = 1
     button.click()
-    assert "✔" in feedback.value and "#1b7837" in feedback.value
+    assert "✔" in feedback.value and palette.FEEDBACK[True][0] in feedback.value
     options.value = 0
     button.click()
     assert "✘ B retransmits" in feedback.value and "M10" not in feedback.value

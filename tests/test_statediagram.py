@@ -45,7 +45,7 @@ def test_the_path_of_each_endpoint_is_numbered_in_order() -> None:
     fig = state_diagram(trace)
     paths = [d for d in fig.data if d.meta["kind"] == "path"]
     assert [p.meta["endpoint"] for p in paths] == ["A", "B"]
-    numbers = [a.text for a in fig.layout.annotations if a.bgcolor in palette.ENDPOINT_COLOURS]
+    numbers = [a.text for a in fig.layout.annotations if a.bgcolor in palette.BADGE_COLOURS]
     b_steps = sorted(int(n) for a in numbers for n in a.split(","))
     a_moves = sum(r.endpoint == "A" for r in trace.state_changes)
     assert b_steps == sorted(list(range(1, a_moves + 1)) + list(
@@ -62,7 +62,7 @@ def test_a_two_way_trace_draws_the_not_tcp_table() -> None:
 def test_upto_limits_the_highlighted_steps_and_bad_values_name_it() -> None:
     fig = state_diagram(scenarios.three_way_handshake(), upto=1)
     assert sorted(a.text for a in fig.layout.annotations
-                  if a.bgcolor in palette.ENDPOINT_COLOURS) == ["1", "1"]
+                  if a.bgcolor in palette.BADGE_COLOURS) == ["1", "1"]
     with pytest.raises(ValueError, match="upto"):
         state_diagram(upto=-1)
     with pytest.raises(ValueError, match="trace"):

@@ -71,3 +71,17 @@ def test_segments_that_cross_stay_two_lines_each() -> None:
     text = text_ladder(scenarios.run("simultaneous_open", delay=0))
     assert text.count("<SEQ=100><CTL=SYN>") == 2 and text.count("<SEQ=300><CTL=SYN>") == 2
     assert "--> <SEQ=100><CTL=SYN>                           ..." in text
+
+
+# ------------------------------------------------------------ showing it in a notebook
+def test_show_text_never_wraps_a_ladder_it_scrolls(capsys) -> None:
+    from tcpnb import show_text
+    from tcpnb.views.textladder import WideText
+
+    text = text_ladder(scenarios.three_way_handshake())
+    shown = WideText(text)._repr_html_()
+    assert shown.startswith("<pre style='white-space: pre; overflow-x: auto;")
+    assert "&lt;SEQ=100&gt;&lt;CTL=SYN&gt;" in shown and repr(WideText(text)) == text
+    show_text(text)  # outside a notebook it prints, as print() would
+    assert capsys.readouterr().out == text + "\n"
+    assert isinstance(text_ladder(scenarios.refused()), str)  # the ladder itself stays a str

@@ -145,13 +145,17 @@ def test_a_failing_redraw_from_a_slider_is_shown_not_raised() -> None:
 # ------------------------------------------------------------------ compare and views
 def test_compare_drives_two_figures_with_shared_sliders() -> None:
     panel = widgets.compare(("old_duplicate_syn", {"handshake": "two-way"}), "old_duplicate_syn")
-    assert len(_bundles(panel)) == 2 and len(panel.figures) == 2  # one above the other
+    # one figure, the two ladders one above the other (tcpnb.views.pair.stack)
+    assert len(_bundles(panel)) == 1 and len(panel.figures) == 1
+    assert {d.yaxis for d in panel.figure.data} == {"y", "y2"}
     panel.update(delay=0.2)
     assert [t.params["delay"] for t in panel.traces] == [0.2, 0.2]
     two_way, three_way = panel.traces
     assert two_way.final_state("B") != three_way.final_state("B")
-    assert "handshake='two-way'" in panel.figures[0].layout.title.text
-    assert len(panel.output.outputs) == 2  # replaced, not added
+    assert "handshake='two-way'" in panel.figure.layout.title.text
+    assert len(panel.output.outputs) == 1  # replaced, not added
+    timelines = widgets.compare("normal_close", "simultaneous_close", view="timeline")
+    assert len(timelines.figures) == 2  # other views: two figures, one above the other
 
 
 def test_other_views() -> None:

@@ -35,8 +35,6 @@ from ..core.errors import UsageError
 from . import coursefile
 from .coursefile import Entry
 
-RIGHT, WRONG = "#1b7837", "#b2182b"  # the feedback colours
-
 
 @dataclass(frozen=True, slots=True)
 class Feedback:
@@ -223,9 +221,11 @@ def read_number(text: str, unit: str = "", example: str = "12.5") -> float:
 
 # ------------------------------------------------------------------ the form
 def verdict_html(verdict: Feedback) -> str:
-    """A verdict as one coloured line of HTML (the colours come with a ✔ or ✘ and words)."""
-    colour = RIGHT if verdict.correct else WRONG
-    return f"<span style='color:{colour}'>{html.escape(str(verdict))}</span>"
+    """A verdict as one coloured line of HTML (the colours come with a ✔ or ✘ and words), with a
+    background of its own so that it reads the same in a light and a dark theme."""
+    from ..views import palette
+
+    return palette.feedback(html.escape(str(verdict)), verdict.correct)
 
 
 def _show(feedback: Any, judge: Callable[[], Feedback]) -> None:

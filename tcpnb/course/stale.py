@@ -208,9 +208,18 @@ def wrap_time(tick: float = TICK) -> float:
 
 
 # -------------------------------------------------------------------- figures
+_HANDSHAKE_COLOURS = {"two-way": "#b2182b", "three-way": "#2166ac"}
+
+
+def _handshake_name(handshake: str) -> str:
+    return handshake + (" (NOT TCP)" if handshake == "two-way" else " (TCP)")
+
+
 def window_figure(gap: float = 1.0, **kwargs: Any) -> go.Figure:
     """A sequence-number line: the new window and the old segment, for fixed and clock ISNs."""
     import plotly.graph_objects as go
+
+    from ..views import palette
 
     checks = [isn_window(isn, gap, **kwargs) for isn in ("fixed", "clock")]
     fig = go.Figure()
@@ -239,17 +248,14 @@ def window_figure(gap: float = 1.0, **kwargs: Any) -> go.Figure:
                                         seq_diff(c.old_seq, c.old_isn) + c.old_length)]
     low, high = min(0, *ends), max(ends)
     pad = 0.08 * (high - low or 1)
-    fig.update_layout(
-        title=f"New connection {gap:g} s after the old one ({verdicts})",
-        xaxis_title="sequence number - first ISN", barmode="overlay", height=300,
-        xaxis_range=[low - pad, high + 2.5 * pad],
-        margin=dict(l=90, r=20, t=60, b=50), legend=dict(orientation="h", y=-0.35))
-    fig.update_yaxes(autorange="reversed")
+    layout = palette.base_layout(f"New connection {gap:g} s after the old one ({verdicts})",
+                                 320, legend=["new connection's window"], below=50)
+    layout["margin"].update(l=90)
+    fig.update_layout(**layout, barmode="overlay",
+                      xaxis=dict(title="sequence number - first ISN",
+                                 range=[low - 3 * pad, high + 3 * pad]),
+                      yaxis=dict(autorange="reversed", range=[1.6, -0.6]))
     return fig
-
-
-def _label(handshake: HandshakeName) -> str:
-    return handshake + (" (NOT TCP)" if handshake == "two-way" else " (TCP)")
 
 
 def sweep_figure(results: Results, *, label: str | None = None) -> go.Figure:
@@ -260,40 +266,47 @@ def sweep_figure(results: Results, *, label: str | None = None) -> go.Figure:
     """
     import plotly.graph_objects as go
 
+    from ..views import palette
+
     name = next(iter(results.grid))
     fig = go.Figure()
-    colours = {"two-way": "#b2182b", "three-way": "#2166ac"}
     for handshake in HANDSHAKES:
         mine = [p for p in results if p.settings["handshake"] == handshake]
         fig.add_trace(go.Scatter(
             x=[p.settings[name] for p in mine], y=[per_100(p, "seconds") or None for p in mine],
-            mode="lines+markers", name=_label(handshake), line=dict(color=colours[handshake]),
+            mode="lines+markers", name=_handshake_name(handshake),
+            line=dict(color=_HANDSHAKE_COLOURS[handshake]),
             customdata=[[per_100(p, "unwanted")] for p in mine],
             hovertemplate="%{y:.1f} s per 100 connections<br>"
                           "%{customdata[0]:.1f} unwanted connections<extra></extra>"))
-    fig.update_layout(
-        title="What late SYN copies cost the server",
-        xaxis_title=label or name, yaxis_title="server-seconds held per 100 connections",
-        yaxis_type="log", height=380, margin=dict(l=70, r=20, t=60, b=50))
+    layout = palette.base_layout("What late SYN copies cost the server", 400,
+                                 legend=[_handshake_name(h) for h in HANDSHAKES], below=50)
+    fig.update_layout(**layout, xaxis=dict(title=label or name, showgrid=True,
+                                           gridcolor="#eeeeee"),
+                      yaxis=palette.log_axis([per_100(p, "seconds") for p in results],
+                                             "server-seconds held<br>per 100 connections"))
     return fig
 
 
 def compare_figure(results: Results) -> go.Figure:
-    """Two bars: server-seconds held for unwanted connections per 100 connections (log scale)."""
+    """Two bars: server-seconds held for unwanted connections per 100 connections (log scale).
+
+    Each bar's numbers (unwanted connections, seconds held) are written under it.
+    """
     import plotly.graph_objects as go
 
+    from ..views import palette
+
     points = [p for h in HANDSHAKES for p in results if p.settings["handshake"] == h]
-    values = [per_100(p, "seconds") for p in points]
-    text = [f"{p.total('unwanted'):.0f} unwanted, {p.total('seconds'):.0f} s held" for p in points]
+    labels = [f"{_handshake_name(p.settings['handshake'])}<br>{p.total('unwanted'):.0f} unwanted, "
+              f"{p.total('seconds'):.0f} s held" for p in points]
+    values = [max(per_100(p, "seconds"), 0.01) for p in points]
     fig = go.Figure(go.Bar(
-        x=[_label(p.settings["handshake"]) for p in points], y=[max(v, 0.01) for v in values],
-        text=text, textposition="outside",
-        marker_color=["#b2182b" if p.settings["handshake"] == "two-way" else "#2166ac"
-                      for p in points],
+        x=labels, y=values, marker_color=[_HANDSHAKE_COLOURS[p.settings["handshake"]] for p in points],
         hovertemplate="%{y:.1f} s per 100 connections<extra></extra>"))
-    top = max([*values, 1.0])
-    fig.update_layout(
-        title=f"Server time held for connections nobody wanted ({results.runs} connections each)",
-        yaxis_title="server-seconds per 100 connections", yaxis_type="log",
-        yaxis_range=[-2, math.log10(top) + 1], height=360, margin=dict(l=70, r=20, t=60, b=40))
+    layout = palette.base_layout(
+        f"Server time held for connections nobody wanted ({results.runs} connections each)", 400,
+        below=60)
+    fig.update_layout(**layout, yaxis=palette.log_axis(values + [1.0], "server-seconds<br>"
+                                                                      "per 100 connections"))
     return fig

@@ -361,11 +361,12 @@ def figure(results: Results, title: str | None = None, height: int = 460) -> go.
     from ..views import palette
 
     xs = msl_multiples(results)
-    data = []
+    data, drawn = [], []
     for name, label in FAILURES.items():
         ys = [p.rate(name) for p in results]
         if name == "assassinated" and not any(ys):
             continue
+        drawn.append(label)
         low_high = [p.interval(name) for p in results]
         data.append(dict(
             type="scatter", x=xs, y=ys, mode="lines+markers", name=label,
@@ -379,19 +380,19 @@ def figure(results: Results, title: str | None = None, height: int = 460) -> go.
                           + "</extra>"))
     marks = ((1.0, "1 × MSL"), (2.0, "2 × MSL (RFC)"))
     layout = palette.base_layout(
-        title or f"What goes wrong when A reconnects right after TIME-WAIT<br>"
-                 f"MSL = {results.fixed['msl']:g} s, {results.runs} "
-                 f"run{'' if results.runs == 1 else 's'} per point", height)
+        title or f"What goes wrong when A reconnects right after TIME-WAIT "
+                 f"(MSL = {results.fixed['msl']:g} s, {results.runs} "
+                 f"run{'' if results.runs == 1 else 's'} per point)", height, legend=drawn, below=50)
     layout.update(
         xaxis=dict(title="TIME-WAIT length (multiples of the MSL)", showgrid=True,
                    gridcolor="#eeeeee", range=[-0.05, max(xs + [2.0]) + 0.1]),
         yaxis=dict(title="share of runs", tickformat=".0%", rangemode="tozero", showgrid=True,
                    gridcolor="#eeeeee"),
-        legend=dict(orientation="h", y=-0.2, x=0), margin=dict(l=70, r=30, t=100, b=40),
         shapes=[dict(type="line", xref="x", yref="paper", x0=x, x1=x, y0=0, y1=1,
                      line=dict(color="#777777", dash="dash", width=1)) for x, _ in marks],
+        # inside the plot, under its top edge: the title and legend keep the margins
         annotations=[dict(xref="x", yref="paper", x=x, y=1, text=text, showarrow=False,
-                          xanchor="right", yanchor="bottom") for x, text in marks])
+                          xanchor="right", yanchor="top", xshift=-3) for x, text in marks])
     return go.Figure(dict(data=data, layout=layout))
 
 

@@ -36,7 +36,10 @@ from ..core.segment import Flags, Segment, seq_le, seq_lt
 from ..sim.trace import Fate, Origin, Trace, Transmission
 
 YES, MAYBE, NO = "yes", "maybe", "no"
+#: Each fact's mark and cell colour; its text colour is set with it (:data:`MARK_TEXT`), so
+#: the cell reads the same in a light and a dark theme.
 _MARKS = {YES: ("✓ yes", "#d7f0e5"), MAYBE: ("? maybe", "#fbf0c4"), NO: ("– no", "#f2f2f2")}
+MARK_TEXT = "#222222"
 
 
 def fact_names(me: str, peer: str) -> tuple[str, ...]:
@@ -219,7 +222,8 @@ class Knowledge:
             for column in self.columns:
                 text, colour = _MARKS[r.facts[column]]
                 text = f"<b>{text}</b>" if column in r.learned else text
-                tds.append(f"<td style='{style}background:{colour};text-align:center'>{text}</td>")
+                tds.append(f"<td style='{style}background:{colour};color:{MARK_TEXT};"
+                           f"text-align:center'>{text}</td>")
             tds.append(f"<td style='{style}text-align:left'>{html.escape(r.why)}</td>")
             body.append("<tr>" + "".join(tds) + "</tr>")
         return (f"<table style='border-collapse:collapse'><thead><tr>{head}</tr></thead>"

@@ -19,7 +19,7 @@ import plotly.graph_objects as go
 from ..core import validate
 from ..core.states import TCP_TABLE, TWO_WAY_TABLE, State, Transition, Trigger
 from ..sim.trace import Trace
-from . import palette
+from . import figuretext, labels, palette
 
 S = State
 #: Where each box sits (x, y; y grows downward), close to Figure 5's layout.
@@ -101,15 +101,54 @@ def pick_table(trace: Trace | None) -> tuple[Transition, ...]:
 
 
 class _Diagram:
-    """Builds the edges, boxes and highlighted paths of one state diagram."""
+    """Builds the edges, boxes and highlighted paths of one state diagram.
 
-    def __init__(self, table: tuple[Transition, ...]) -> None:
+    Edge labels and step numbers are placed like the ladder's words
+    (:mod:`tcpnb.views.labels`): each at the first place along its curve
+    where it overlaps no box and no label placed before it; one with no room
+    is left to the edge's hover text, and the figure says how many.
+    """
+
+    def __init__(self, table: tuple[Transition, ...], frame: labels.Frame) -> None:
         self.groups: dict[tuple[str, str], list[Transition]] = defaultdict(list)
         for row in table:
             self.groups[(_node(row.source), _node(row.target, row.source))].append(row)
         self.routes = {key: _route(*key, (key[1], key[0]) in self.groups) for key in self.groups}
         self.data: list[dict[str, Any]] = []
         self.notes: list[dict[str, Any]] = []
+        self.frame = frame
+        self.placer = labels.Placer([self._box(note) for note in self._box_names()] + [
+            labels.Box(*frame.px(x - HALF_W, y - HALF_H), *frame.px(x + HALF_W, y + HALF_H),
+                       box) for box, (x, y) in POSITIONS.items()] + [self._box(_CORNER)])
+        self.left_out = 0
+
+    def _box(self, note: dict[str, Any]) -> labels.Box:
+        x, y = self.frame.px(note["x"], note["y"])
+        w, h = labels.text_size(note["text"], note["font"]["size"])
+        pad = 2 * (note.get("borderpad", 1) + 1)
+        return labels.anchored(x + note.get("xshift", 0), y - note.get("yshift", 0), w + pad,
+                               h + pad, note.get("xanchor", "center"),
+                               note.get("yanchor", "middle"), note["text"])
+
+    def _place(self, candidates: list[dict[str, Any]]) -> None:
+        for note in candidates:
+            if self.placer.free(self._box(note), self.frame.plot):
+                self.placer.take(self._box(note))
+                self.notes.append(note)
+                return
+        self.left_out += 1
+
+    @staticmethod
+    def _along(points: list[Point], note: dict[str, Any], box: tuple[float, float]
+               ) -> list[dict[str, Any]]:
+        """``note`` on the curve ``points``: middle first, then further out, then beside it."""
+        at = [points[min(int(len(points) * f), len(points) - 1)]
+              for f in (0.5, 0.4, 0.6, 0.3, 0.7, 0.2, 0.8)] if points else []
+        w, h = box
+        shifts = [(0.0, 0.0)] + [(dx * k, dy * k) for k in (1, 2) for dx, dy in (
+            (w / 2 + 4, 0), (-w / 2 - 4, 0), (0, h / 2 + 4), (0, -h / 2 - 4))]
+        return [{**note, "x": x, "y": y, "xshift": dx, "yshift": dy}
+                for dx, dy in shifts for x, y in at]
 
     def edges(self) -> None:
         for (a, b), rows in self.groups.items():
@@ -127,10 +166,18 @@ class _Diagram:
                 showlegend=False, meta=dict(kind="edge", figure5=main, rows=[
                     [str(r.source), str(r.trigger), str(r.target)] for r in rows])))
             if shown:
-                x, y = points[len(points) // 2]
-                self.notes.append(dict(x=x, y=y, text=_label(shown), showarrow=False,
-                                       bgcolor="rgba(255,255,255,0.9)",
-                                       font=dict(size=palette.LABEL_SIZE - 2)))
+                text = _label(shown)
+                note = dict(text=text, showarrow=False, bgcolor="rgba(255,255,255,0.9)",
+                            font=dict(size=palette.LABEL_SIZE - 2))
+                self._place(self._along(points, note, labels.text_size(
+                    text, palette.LABEL_SIZE - 2)))
+
+    @staticmethod
+    def _box_names() -> list[dict[str, Any]]:
+        return [dict(x=x, y=y, showarrow=False,
+                     font=dict(size=BOX_FONT, color=palette.ON_STATE_TEXT),
+                     text=f"<b>{S.CLOSED if box.startswith('CLOSED') else State(box)}</b>")
+                for box, (x, y) in POSITIONS.items()]
 
     def boxes(self) -> list[dict[str, Any]]:
         shapes = []
@@ -138,13 +185,14 @@ class _Diagram:
             state = S.CLOSED if box.startswith("CLOSED") else State(box)
             shapes.append(dict(type="rect", x0=x - HALF_W, x1=x + HALF_W, y0=y - HALF_H,
                                y1=y + HALF_H, fillcolor=palette.state_colour(state),
-                               line=dict(color="#333333", width=1.2), layer="below"))
-            self.notes.append(dict(x=x, y=y, text=f"<b>{state}</b>", showarrow=False,
-                                   font=dict(size=palette.FONT_SIZE)))
+                               line=dict(color="#333333", width=1.2), layer="below", opacity=1))
+        self.notes += self._box_names()
         return shapes
 
-    def path(self, trace: Trace, name: str, colour: str, side: float, upto: int | None) -> None:
-        """``name``'s transitions in order, drawn over the edges with numbered steps."""
+    def path(self, trace: Trace, name: str, k: int, side: float, upto: int | None) -> None:
+        """``name``'s transitions in order, drawn over the edges with numbered steps
+        (endpoint number ``k`` picks the colours)."""
+        colour = palette.ENDPOINT_COLOURS[k % 4]
         steps: dict[tuple[str, str], list[str]] = defaultdict(list)
         xs: list[float | None] = []
         ys: list[float | None] = []
@@ -163,15 +211,33 @@ class _Diagram:
                               meta=dict(kind="path", endpoint=name)))
         for key, numbers in steps.items():
             points = _offset(self.routes.get(key) or _curve(*key, 0.0), side * 0.08)
-            x, y = points[len(points) // 4 if side < 0 else 3 * len(points) // 4]
-            self.notes.append(dict(x=x, y=y, text=",".join(numbers),
-                                   showarrow=False, bgcolor=colour, borderpad=2,
-                                   font=dict(color="white", size=palette.LABEL_SIZE)))
+            ordered = points[::-1] if side > 0 else points  # A's steps early, B's late
+            text = ",".join(numbers)
+            note = dict(text=text, showarrow=False, bgcolor=palette.BADGE_COLOURS[k % 4],
+                        borderpad=2, font=dict(color="white", size=palette.LABEL_SIZE))
+            size = labels.text_size(text, palette.LABEL_SIZE)
+            near = self._along(ordered[: max(len(ordered) // 2, 1)], note, size)
+            self._place(near + [{**c, "xshift": c["xshift"] + dx} for dx in (18, -18, 32, -32)
+                                for c in near])
+
+    def left_out_note(self) -> list[dict[str, Any]]:
+        """A line in the bottom left corner if some labels had no room."""
+        if not self.left_out:
+            return []
+        words = "1 label did not" if self.left_out == 1 else f"{self.left_out} labels did not"
+        return [{**_CORNER, "text": f"<i>{words} fit here:<br>hover over the edges.</i>"}]
+
+
+BOX_FONT = 12
+#: Where the diagram says that some labels had no room (a corner no edge passes).
+_CORNER = dict(x=-0.25, y=8.95, xanchor="left", yanchor="bottom", showarrow=False,
+               text="<i>99 labels did not fit here:<br>hover over the edges.</i>",
+               font=dict(size=palette.LABEL_SIZE - 1, color=palette.NOTE_TEXT))
 
 
 def state_diagram(trace: Trace | None = None, *, table: tuple[Transition, ...] | None = None,
                   upto: int | None = None, title: str | None = None,
-                  height: int = 820) -> go.Figure:
+                  height: int = 820, width: int | None = None) -> go.Figure:
     """The state diagram, with the path each endpoint of ``trace`` took (if given).
 
     Args:
@@ -181,27 +247,30 @@ def state_diagram(trace: Trace | None = None, *, table: tuple[Transition, ...] |
         upto: highlight only each endpoint's first ``upto`` transitions (for stepping).
         title: the figure's title.
         height: in pixels.
+        width: a fixed width in pixels (default: the figure fills the cell, its
+            labels laid out for the narrowest, :data:`~tcpnb.views.labels.DESIGN_WIDTH`).
     """
     if trace is not None and not isinstance(trace, Trace):
         raise ValueError(f"trace must be a tcpnb.Trace or None, got {type(trace).__name__}")
     if upto is not None:
         validate.whole("upto", upto)
     table = table if table is not None else pick_table(trace)
-    diagram = _Diagram(table)
-    diagram.edges()
-    shapes = diagram.boxes()
-    if trace is not None:
-        for k, name in enumerate(trace.endpoints):
-            diagram.path(trace, name, palette.ENDPOINT_COLOURS[k % 4], -1.0 if k % 2 == 0 else 1.0,
-                         upto)
     default = ("TCP connection states (RFC 9293 Figure 5)" if table is TCP_TABLE
                else "A two-way handshake: NOT TCP")
     if trace is not None:
         default += ": the path " + " and ".join(trace.endpoints) + " took"
-    layout = palette.base_layout(title or default, height)
+    legend = [f"{name}'s path" for name in trace.endpoints] if trace is not None else []
+    layout = palette.base_layout(title or default, height, legend=legend, width=width)
+    layout["margin"].update(l=10, r=10)
     layout.update(xaxis=dict(visible=False, range=[-0.3, 6.3], fixedrange=True),
                   yaxis=dict(visible=False, range=[9.0, -0.6], fixedrange=True),
-                  shapes=shapes, annotations=diagram.notes, hovermode="closest",
-                  legend=dict(orientation="h", x=0, y=-0.01, yanchor="top"),
-                  margin=dict(l=10, r=10, t=60, b=30))
+                  hovermode="closest")
+    frame = figuretext.frame_of(dict(data=[], layout=layout), width or labels.DESIGN_WIDTH)
+    diagram = _Diagram(table, frame)
+    shapes = diagram.boxes()
+    diagram.edges()
+    if trace is not None:
+        for k, name in enumerate(trace.endpoints):
+            diagram.path(trace, name, k, -1.0 if k % 2 == 0 else 1.0, upto)
+    layout.update(shapes=shapes, annotations=diagram.notes + diagram.left_out_note())
     return go.Figure(dict(data=diagram.data, layout=layout))

@@ -13,10 +13,16 @@ Comments are in parentheses, as in the RFC: the application's calls
 
 With ``relative=True`` sequence numbers count from each side's ISN, as
 Wireshark shows them (:mod:`tcpnb.sim.relative`): the SYN is 0 and the first data byte 1.
+
+A text ladder is wider than a narrow notebook cell, and wrapped lines break
+its columns: :class:`WideText` shows text in a box that scrolls sideways
+instead of wrapping (``tcpnb.show_text(text_ladder(trace))`` in a notebook).
 """
 
 from __future__ import annotations
 
+import html
+from dataclasses import dataclass
 from typing import NamedTuple
 
 from ..sim.relative import Bases, isn_bases, relative
@@ -176,3 +182,19 @@ def text_ladder(trace: Trace, width: int | None = None, relative: bool = False) 
     lines += [f"{row.t:8.3f}  {_line(trace, row, left, width, arrival)}".rstrip()
               for row, arrival in _lines(rows)]
     return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class WideText:
+    """Text shown as it is, its lines never wrapped: in a notebook a box that scrolls
+    sideways when the cell is narrower than the text."""
+
+    text: str
+
+    def _repr_html_(self) -> str:
+        return ("<pre style='white-space: pre; overflow-x: auto; margin: 0; "
+                f"font-size: 12px; line-height: 1.35'>{html.escape(self.text)}</pre>")
+
+    def __repr__(self) -> str:
+        return self.text
+

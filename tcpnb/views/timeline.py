@@ -30,7 +30,7 @@ import plotly.graph_objects as go
 from ..core import validate
 from ..core.states import State
 from ..sim.trace import Trace
-from . import palette
+from . import figuretext, labels, palette
 from .titles import figure_title
 
 Span = tuple[float, float, State]
@@ -82,6 +82,16 @@ def retransmission_spans(trace: Trace) -> list[tuple[float, float]]:
     return [(s.start, s.end) for s in trace.timers if s.name == "retransmission"]
 
 
+def time_scale(trace: Trace) -> float:
+    """The run's natural time scale: its longest retransmission timeout (0 without timers).
+
+    Every TCP run that sends a SYN arms a timeout of a second or more, whatever
+    the delay, so a figure of it keeps one time unit while a slider moves.
+    """
+    return max([s.deadline - s.start for s in trace.timers if s.name == "retransmission"]
+               + [0.0])
+
+
 def _auto_cuts(times: list[float], optional: list[tuple[float, float]],
                keep: Sequence[tuple[float, float]] = ()) -> list[tuple[float, float]]:
     gaps = sorted(((b - a, a, b) for a, b in zip(times, times[1:]) if b > a
@@ -101,22 +111,26 @@ class TimeAxis:
     """Maps real time (seconds) to a drawing position, with long quiet gaps cut short.
 
     ``cuts`` holds ``(start, end, drawn)``: the real gap and its drawn length.
+    ``scale`` is the run's natural time scale in seconds (:func:`time_scale`):
+    with one of a second or more the axis is in seconds however short the run.
     """
 
     start: float
     end: float
     cuts: tuple[tuple[float, float, float], ...] = ()
+    scale: float = 0.0
 
     @classmethod
     def fit(cls, times: list[float], cut: bool | float = True,
             optional: Sequence[tuple[float, float]] = (),
-            keep: Sequence[tuple[float, float]] = ()) -> TimeAxis:
+            keep: Sequence[tuple[float, float]] = (), scale: float = 0.0) -> TimeAxis:
         """An axis for events at ``times``; see the module docstring for ``cut``.
 
         ``optional`` lists further gaps (between two of ``times``) that an
         automatic cut (``cut=True``) may also shorten, e.g. an application's
         think time while nothing is in flight.  Gaps overlapping a span in
         ``keep`` (a running retransmission timer) are never cut automatically.
+        ``scale``: see the class docstring.
         """
         times = sorted(set(times)) or [0.0]
         if cut is True:
@@ -128,7 +142,7 @@ class TimeAxis:
             gaps = [(a, b) for a, b in zip(times, times[1:]) if b - a > cut]
         kept = (times[-1] - times[0]) - sum(b - a for a, b in gaps)
         drawn = max(kept, 1e-3) * 0.15
-        return cls(times[0], times[-1], tuple((a, b, min(drawn, b - a)) for a, b in gaps))
+        return cls(times[0], times[-1], tuple((a, b, min(drawn, b - a)) for a, b in gaps), scale)
 
     def __call__(self, t: float) -> float:
         """The drawing position of time ``t``, in the axis unit (s or ms)."""
@@ -149,15 +163,20 @@ class TimeAxis:
 
     @property
     def unit(self) -> str:
-        """``"ms"`` for a short run (under 1 s drawn to scale, under 10 s in all), else ``"s"``."""
-        return "ms" if 0 < self.visible < 1.0 and self.end < 10.0 else "s"
+        """``"ms"`` for a short run on a short scale (under 1 s drawn to scale, under 10 s in
+        all, no timeout of a second or more), else ``"s"``."""
+        return "ms" if 0 < max(self.visible, self.scale) < 1.0 and self.end < 10.0 else "s"
 
     def label(self, t: float) -> str:
         """``t`` written in the axis unit, e.g. ``"0.25 s"`` or ``"12 ms"``."""
         return f"{_number(t * 1000)} ms" if self.unit == "ms" else f"{_number(t)} s"
 
-    def ticks(self, target: int = 9) -> tuple[list[float], list[str]]:
-        """Tick positions and their real-time labels, a round step apart."""
+    def ticks(self, target: int = 9, min_gap: float = 0.0) -> tuple[list[float], list[str]]:
+        """Tick positions and their real-time labels, a round step apart.
+
+        Ticks drawn closer than ``min_gap`` (in drawing units) to the one before
+        are left out, except the first moment after a cut, which replaces it.
+        """
         step = _nice_step(max(self.visible, 1e-9) / target)
         scale = 1000 if self.unit == "ms" else 1
         edges = [self.start] + [x for a, b, _ in self.cuts for x in (a, b)] + [self.end]
@@ -167,11 +186,18 @@ class TimeAxis:
             while k * step <= b + 1e-9:
                 times.append(k * step)
                 k += 1
-        for _, b, _ in self.cuts:  # the first moment after each cut gets its own tick
+        ends = {b for _, b, _ in self.cuts}
+        for b in ends:  # the first moment after each cut gets its own tick
             if not any(abs(b - t) < 0.3 * step for t in times):
                 times.append(b)
-        times.sort()
-        return [self(t) for t in times], [_number(t * scale) for t in times]
+        kept: list[float] = []
+        for t in sorted(times):
+            if kept and self(t) - self(kept[-1]) < min_gap:
+                if t not in ends or kept[-1] in ends:
+                    continue
+                kept.pop()
+            kept.append(t)
+        return [self(t) for t in kept], [_number(t * scale) for t in kept]
 
 
 def duration(seconds: float) -> str:
@@ -198,6 +224,7 @@ def break_marks(axis: TimeAxis, across: tuple[float, float], vertical: bool) -> 
     """
     xs: list[float | None] = []
     ys: list[float | None] = []
+    hover: list[str | None] = []
     notes = []
     lo, hi = across
     for a, b, _ in axis.cuts:
@@ -208,6 +235,7 @@ def break_marks(axis: TimeAxis, across: tuple[float, float], vertical: bool) -> 
                       for k in range(25)]
             xs += steps + [None]
             ys += wiggle + [None]
+            hover += [f"{duration(b - a)} of nothing happening, drawn short"] * 25 + [None]
         text = f"⋯ {duration(b - a)} later ⋯"
         position = dict(x=(lo + hi) / 2, y=middle) if vertical else dict(
             x=middle, y=1.0, yref="paper", yanchor="bottom")
@@ -215,8 +243,9 @@ def break_marks(axis: TimeAxis, across: tuple[float, float], vertical: bool) -> 
                           font=dict(size=palette.LABEL_SIZE, color="#555555"), **position))
     if not vertical:
         xs, ys = ys, xs
-    marks = dict(type="scatter", x=xs, y=ys, mode="lines", hoverinfo="skip", showlegend=False,
-                 line=dict(color="#888888", width=1.5), name="cut", meta=dict(kind="cut"))
+    marks = dict(type="scatter", x=xs, y=ys, mode="lines", hoverinfo="text", hovertext=hover,
+                 showlegend=False, line=dict(color="#888888", width=1.5), name="cut",
+                 meta=dict(kind="cut"))
     return marks, notes
 
 
@@ -251,28 +280,55 @@ _ORDER = {state: k for k, state in enumerate(State)}
 
 
 def timeline(trace: Trace, *, cut: bool | float = True, title: str | None = None,
-             height: int | None = None) -> go.Figure:
-    """Each endpoint's states over time, as horizontal coloured bars with their names."""
+             height: int | None = None, width: int | None = None) -> go.Figure:
+    """Each endpoint's states over time, as horizontal coloured bars with their names.
 
+    A state's name is written in its bar where it fits at the narrowest width
+    the course lays out for (:data:`~tcpnb.views.labels.DESIGN_WIDTH`, or
+    ``width``); every bar names its state on hover, and the legend names them all.
+    """
     names = list(trace.endpoints)
-    axis = TimeAxis.fit(event_times(trace), cut, keep=retransmission_spans(trace))
+    axis = TimeAxis.fit(event_times(trace), cut, keep=retransmission_spans(trace),
+                        scale=time_scale(trace))
     lanes = [(float(k), state_spans(trace, name), name) for k, name in enumerate(names)]
     data = band_traces(lanes, axis, 0.6, vertical=False)
-    labels = [dict(x=axis(s), y=lane, text=" " + str(state), showarrow=False, xanchor="left",
-                   font=dict(size=palette.LABEL_SIZE))
-              for lane, spans, _ in lanes for s, e, state in spans
-              if axis(e) - axis(s) > 0.07 * (axis(axis.end) - axis(axis.start))]
     marks, notes = break_marks(axis, (-0.5, len(names) - 0.5), vertical=False)
+    legend = [d["name"] for d in data]
+    layout = palette.base_layout(title or figure_title(trace, 10**6),
+                                 height or 230 + 60 * len(names), legend=legend, width=width,
+                                 above=24 if axis.cuts else 0, below=52)
+    left, right = axis(axis.start), axis(axis.end)
     tickvals, ticktext = axis.ticks()
-    layout = palette.base_layout(title or figure_title(trace), height or 250 + 60 * len(names))
     layout.update(
         xaxis=dict(title=f"time ({axis.unit})", tickvals=tickvals, ticktext=ticktext,
-                   showgrid=True, gridcolor="#eeeeee", zeroline=False),
-        yaxis=dict(tickvals=list(range(len(names))), ticktext=names, autorange="reversed",
-                   showgrid=False, zeroline=False, range=[len(names) - 0.5, -0.5]),
-        annotations=labels + notes, showlegend=bool(data),
-        legend=dict(orientation="h", y=-0.3, yanchor="top", x=0),
-        margin=dict(l=70, r=30, t=90, b=40))
+                   range=[left, right], showgrid=True, gridcolor="#eeeeee", zeroline=False),
+        yaxis=dict(tickvals=list(range(len(names))), ticktext=names, showgrid=False,
+                   zeroline=False, range=[len(names) - 0.5, -0.5]))
+    frame = figuretext.frame_of(dict(data=[], layout=layout), width or labels.DESIGN_WIDTH)
+    placer = labels.Placer([figuretext.title_box(dict(layout=layout), frame)
+                            or labels.Box(0, 0, 0, 0)])
+    edge = labels.Box(0, 0, frame.width, frame.height)
+    kept = []
+    for note in notes:  # centred on its cut, else ending there; left out if neither fits
+        for anchor in ("center", "right"):
+            box = frame.box(note["x"], 1.0, note["text"], palette.LABEL_SIZE, anchor, "bottom",
+                            ref="paper")
+            if placer.first([box], edge):
+                kept.append({**note, "xanchor": anchor})
+                break
+    notes = kept
+    names_in_bars = []
+    for lane, spans, _ in lanes:
+        for start, end, state in spans:
+            note = dict(x=axis(start), y=lane, text=str(state), showarrow=False, xanchor="left",
+                        xshift=3, font=dict(size=palette.LABEL_SIZE, color=palette.ON_STATE_TEXT))
+            box = frame.box(axis(start), lane, str(state), palette.LABEL_SIZE, "left")
+            bar = labels.Box(frame.px(axis(start), 0)[0], 0, frame.px(axis(end), 0)[0],
+                             frame.height)
+            box = labels.Box(box.x0 + 3, box.y0, box.x1 + 3, box.y1, box.what)
+            if box.inside(bar) and placer.first([box]) is not None:
+                names_in_bars.append(note)
+    layout["annotations"] = names_in_bars + notes
     if not data:
         layout["annotations"].append(dict(text="no states recorded in this trace (a capture?)",
                                           x=0.5, y=0.5, xref="paper", yref="paper",

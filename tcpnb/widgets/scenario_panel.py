@@ -28,6 +28,7 @@ from ..core.states import State
 from ..sim import analysis, scenarios
 from ..sim.trace import Trace
 from ..views.ladder import ladder
+from ..views.pair import numbered, stack
 from ..views.statediagram import state_diagram
 from ..views.timeline import timeline
 from .panel import Choice, Control, Drawing, Panel, Slider, mimebundle
@@ -201,7 +202,9 @@ def explore(scenario: str, *, view: ViewName | View = "ladder",
 def compare(left: str | tuple[str, dict[str, Any]], right: str | tuple[str, dict[str, Any]], *,
             view: ViewName | View = "ladder", controls: Sequence[str] | None = None,
             height: int = 640, **values: Any) -> ScenarioPanel:
-    """Two scenarios under one set of sliders, one figure above the other.
+    """Two scenarios under one set of sliders: with ``view="ladder"`` one figure shows
+    both runs, one above the other, each laid out as on its own
+    (:func:`tcpnb.views.pair.stack`); other views draw two figures, one above the other.
 
     ``left`` and ``right`` are scenario names or ``(name, keywords)`` pairs, e.g.
     ``compare(("old_duplicate_syn", {"handshake": "two-way"}), "old_duplicate_syn")``
@@ -215,6 +218,10 @@ def compare(left: str | tuple[str, dict[str, Any]], right: str | tuple[str, dict
             for r in runs]
 
     def picture(traces: list[Trace]) -> list[go.Figure]:
+        if view == "ladder":  # one figure; each ladder's height fits its labels
+            first, second = (numbered(trace, k, run.name)
+                             for k, (trace, run) in enumerate(zip(traces, runs), start=1))
+            return [stack(first, second)]
         figures = [draw(trace) for trace in traces]
         for run, figure in zip(runs, figures):
             figure.layout.height = height
