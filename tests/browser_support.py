@@ -8,6 +8,7 @@ markers) and of every loss mark (the markers of a trace whose ``meta.kind`` is
 
 from __future__ import annotations
 
+import ast
 import http.cookiejar
 import json
 import os
@@ -24,6 +25,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
+from tcpnb.widgets import scenario_panel as widgets
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "test-artifacts" / "browser"
@@ -400,3 +403,46 @@ def cell_error(cells: list[dict[str, Any]]) -> str | None:
                 found = re.findall(r"^(\w*(?:Error|Exception)\b.*)$", text, re.M)
                 return f"code cell {i} ({cell['prompt']}): {found[-1] if found else text[-300:]}"
     return None
+
+
+# ------------------------------------------------------------------ what the model says
+LABELS = {label: name for name, (label, *_range) in widgets.SLIDERS.items()}
+
+
+def explore_call(source: str) -> tuple[str, dict[str, Any]]:
+    """The scenario and keywords of the ``explore("name", key=value, ...)`` call in ``source``."""
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Call) and getattr(node.func, "attr", getattr(node.func, "id", "")) \
+                == "explore" and node.args and isinstance(node.args[0], ast.Constant):
+            return node.args[0].value, {k.arg: ast.literal_eval(k.value) for k in node.keywords
+                                        if k.arg is not None}
+    pytest.fail("the first panel with a delay slider must be a literal `widgets.explore(\"scenario\", "
+                f"key=value, ...)` call (notebooks/CONVENTIONS.md), so the test knows its model; "
+                f"its cell reads:\n{source}")
+
+
+def settings(panel: dict[str, Any]) -> dict[str, Any]:
+    """The panel's control values as explore() keywords ("delay (s)": "0.12" -> delay=0.12)."""
+    values: dict[str, Any] = {}
+    for label, shown in panel["controls"].items():
+        if label == "profile":
+            values["profile"] = shown.strip().lower()
+        elif label in LABELS and re.fullmatch(r"-?\d+(\.\d*)?", shown.strip()):
+            values[LABELS[label]] = int(shown) if LABELS[label] == "seed" else float(shown)
+    return values
+
+
+def _rounded(values: Any) -> list[float | None]:
+    return [None if v is None else round(float(v), 6) for v in (values or [])]
+
+
+def traces(figure: list[dict[str, Any]]) -> list[tuple[list[float | None], list[float | None]]]:
+    """Each trace's x and y, rounded: what the reader sees drawn."""
+    return [(_rounded(t.get("x")), _rounded(t.get("y"))) for t in figure]
+
+
+def model_traces(scenario: str, call: dict[str, Any], now: dict[str, Any]) -> list[Any]:
+    """The traces tcpnb draws for ``scenario`` with the panel's controls set as ``now``."""
+    panel = widgets.explore(scenario, **call)
+    panel.update(**{k: v for k, v in now.items() if k in panel.controls})
+    return traces(panel.figure.to_plotly_json()["data"])

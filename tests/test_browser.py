@@ -12,7 +12,6 @@ In CI (``CI=true``) a missing Chromium or Playwright fails the test; elsewhere i
 
 from __future__ import annotations
 
-import ast
 import contextlib
 import http.cookiejar
 import json
@@ -25,38 +24,26 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tcpnb.widgets import scenario_panel as widgets
+# Shared with test_figures_browser, test_lite, test_solutions_browser and test_builds
+# (which import them from here under these names).
+from .browser_support import (  # noqa: F401
+    ARTIFACTS, CELLS_JS, CHROMIUM, CHROMIUM_ARGS, explore_call, model_traces, settings, traces,
+)
+from .browser_support import cell_error as _cell_error
+from .browser_support import menu as _menu
+from .browser_support import poll as _poll
+from .browser_support import require_browser as _require_browser
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOK = ROOT / "notebooks" / "01_three_way_open.ipynb"
 FALLBACK = ROOT / "tests" / "fixtures" / "course" / "01_fixture_panel.ipynb"
-ARTIFACTS = ROOT / "test-artifacts" / "browser"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 ARROW_PRESSES = 2
-
-
-def _require_browser() -> None:
-    """Fail in CI, skip elsewhere, when Chromium or Playwright is missing."""
-    missing = []
-    if not os.access(CHROMIUM, os.X_OK):
-        missing.append(f"{CHROMIUM} (apt-get install chromium)")
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        missing.append("playwright (pip install -e '.[test]')")
-    if missing:
-        reason = "browser test needs " + " and ".join(missing)
-        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
-            pytest.fail(reason + " -- CI must not skip it")
-        pytest.skip(reason)
 
 
 def _free_port() -> int:
@@ -157,23 +144,7 @@ def _tail(log: Path, lines: int = 30) -> str:
     return "\n".join(log.read_text(errors="replace").splitlines()[-lines:])
 
 
-def _poll(check: Callable[[], Any], timeout: float, what: str) -> Any:
-    """Call ``check`` until it returns something truthy; fail saying ``what`` after ``timeout`` s."""
-    deadline = time.monotonic() + timeout
-    while True:
-        result = check()
-        if result:
-            return result
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out after {timeout:.0f} s waiting for {what}")
-        time.sleep(0.1)
-
-
 # --------------------------------------------------------------- the page, read from JavaScript
-CELLS_JS = """() => [...document.querySelectorAll('.jp-Notebook .jp-CodeCell')].map(cell => ({
-    prompt: (cell.querySelector('.jp-InputPrompt') || {}).textContent || '',
-    outputs: [...cell.querySelectorAll('.jp-OutputArea-output')].map(o => o.textContent)}))"""
-
 # Mark the first output area holding both a delay slider and a plotly figure; return its cell's code.
 FIND_PANEL_JS = """() => {
     for (const area of document.querySelectorAll('.jp-Notebook .jp-OutputArea')) {
@@ -208,11 +179,6 @@ READ_PANEL_JS = """() => {
 }"""
 
 
-def _menu(page: Any, menu: str, item: str) -> None:
-    page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(f"^{menu}$")).click()
-    page.locator(".lm-Menu-itemLabel", has_text=re.compile(f"^{item}$")).click()
-
-
 def _run_all(page: Any) -> None:
     """Run All Cells from the menu; retry while the notebook is not yet the current widget.
 
@@ -233,17 +199,6 @@ def _run_all(page: Any) -> None:
     pytest.fail("Run All Cells did not start any cell")
 
 
-def _cell_error(cells: list[dict[str, Any]]) -> str | None:
-    """'cell N: ErrorName: message' for the first cell that shows a traceback or a widget error."""
-    for i, cell in enumerate(cells, 1):
-        for text in cell["outputs"]:
-            if "Traceback (most recent call last)" in text or re.search(
-                    r"Error displaying widget|Failed to (load|create) (model|view)", text):
-                found = re.findall(r"^(\w*(?:Error|Exception)\b.*)$", text, re.M)
-                return f"code cell {i} ({cell['prompt']}): {found[-1] if found else text[-300:]}"
-    return None
-
-
 def _finished(page: Any) -> list[dict[str, Any]] | None:
     cells = page.evaluate(CELLS_JS)
     error = _cell_error(cells)
@@ -252,47 +207,19 @@ def _finished(page: Any) -> list[dict[str, Any]] | None:
     return cells if all(re.fullmatch(r"\[\d+\]:", c["prompt"]) for c in cells) else None
 
 
-# --------------------------------------------------------------- what the model says
-LABELS = {label: name for name, (label, *_range) in widgets.SLIDERS.items()}
-
-
-def explore_call(source: str) -> tuple[str, dict[str, Any]]:
-    """The scenario and keywords of the ``explore("name", key=value, ...)`` call in ``source``."""
-    for node in ast.walk(ast.parse(source)):
-        if isinstance(node, ast.Call) and getattr(node.func, "attr", getattr(node.func, "id", "")) \
-                == "explore" and node.args and isinstance(node.args[0], ast.Constant):
-            return node.args[0].value, {k.arg: ast.literal_eval(k.value) for k in node.keywords
-                                        if k.arg is not None}
-    pytest.fail("the first panel with a delay slider must be a literal `widgets.explore(\"scenario\", "
-                f"key=value, ...)` call (notebooks/CONVENTIONS.md), so the test knows its model; "
-                f"its cell reads:\n{source}")
-
-
-def settings(panel: dict[str, Any]) -> dict[str, Any]:
-    """The panel's control values as explore() keywords ("delay (s)": "0.12" -> delay=0.12)."""
-    values: dict[str, Any] = {}
-    for label, shown in panel["controls"].items():
-        if label == "profile":
-            values["profile"] = shown.strip().lower()
-        elif label in LABELS and re.fullmatch(r"-?\d+(\.\d*)?", shown.strip()):
-            values[LABELS[label]] = int(shown) if LABELS[label] == "seed" else float(shown)
-    return values
-
-
-def _rounded(values: Any) -> list[float | None]:
-    return [None if v is None else round(float(v), 6) for v in (values or [])]
-
-
-def traces(figure: list[dict[str, Any]]) -> list[tuple[list[float | None], list[float | None]]]:
-    """Each trace's x and y, rounded: what the reader sees drawn."""
-    return [(_rounded(t.get("x")), _rounded(t.get("y"))) for t in figure]
-
-
-def model_traces(scenario: str, call: dict[str, Any], now: dict[str, Any]) -> list[Any]:
-    """The traces tcpnb draws for ``scenario`` with the panel's controls set as ``now``."""
-    panel = widgets.explore(scenario, **call)
-    panel.update(**{k: v for k, v in now.items() if k in panel.controls})
-    return traces(panel.figure.to_plotly_json()["data"])
+def first_delay_panel(page: Any) -> tuple[str, dict[str, Any], dict[str, Any]]:
+    """The first panel with a delay slider: its scenario, its explore() keywords and what it
+    shows; fails unless its figure is what tcpnb draws at the settings it shows."""
+    source = _poll(lambda: page.evaluate(FIND_PANEL_JS), 20,
+                   "a control panel with a 'delay' slider and a plotly figure")
+    scenario, call = explore_call(source)
+    page.locator('[data-browser-test="panel"]').scroll_into_view_if_needed()
+    before = _poll(lambda: page.evaluate(READ_PANEL_JS), 10, "the figure's data")
+    start = settings(before)
+    assert "delay" in start, f"no delay readout among the controls {before['controls']}"
+    assert traces(before["traces"]) == model_traces(scenario, call, start), (
+        f"before any change the figure is not {scenario} at {start}")
+    return scenario, call, before
 
 
 def max_time(figure: list[Any]) -> float:
@@ -323,16 +250,9 @@ def test_moving_the_delay_slider_redraws_the_ladder_as_the_model_says(
                                    timeout=60_000)
             _run_all(page)
             _poll(lambda: _finished(page), 60, "every code cell to finish")
-            source = _poll(lambda: page.evaluate(FIND_PANEL_JS), 20,
-                           "a control panel with a 'delay' slider and a plotly figure")
-            scenario, call = explore_call(source)
-            panel = page.locator('[data-browser-test="panel"]')
-            panel.scroll_into_view_if_needed()
-            before = _poll(lambda: page.evaluate(READ_PANEL_JS), 10, "the figure's data")
+            scenario, call, before = first_delay_panel(page)
             start = settings(before)
-            assert "delay" in start, f"no delay readout among the controls {before['controls']}"
-            assert traces(before["traces"]) == model_traces(scenario, call, start), (
-                f"before any change the figure is not {scenario} at {start}")
+            panel = page.locator('[data-browser-test="panel"]')
             panel.screenshot(path=str(ARTIFACTS / "before.png"))
 
             page.locator('[data-browser-test="delay"] .noUi-handle').focus()

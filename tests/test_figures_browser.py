@@ -20,7 +20,6 @@ the test; elsewhere it skips.
 
 from __future__ import annotations
 
-import ast
 import json
 import re
 import time
@@ -31,13 +30,13 @@ from typing import Any
 import pytest
 
 from tcpnb.views import palette
-from tcpnb.widgets import scenario_panel as widgets
 
 from .browser_support import (
     ARTIFACTS, COLOURS_JS, FIGURE_TEXT_JS, PANEL_DATA_JS, PANELS_JS, READ_PANEL_JS, ROOT,
-    SOLUTIONS_JS, TIMER_JS, WIDE_TEXT_JS, Lab, chromium, menu, poll, problems, require_browser,
-    run_all,
+    SOLUTIONS_JS, TIMER_JS, WIDE_TEXT_JS, Lab, chromium, explore_call, menu, model_traces, poll,
+    problems, require_browser, run_all, settings, traces,
 )
+
 NOTEBOOKS = sorted(p.name for p in (ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 SOLUTION_TAGS = {"solution", "exercise-solution"}
 WIDE, NARROW = (1440, 900), (1024, 700)
@@ -183,45 +182,6 @@ def _move_panels(page: Any, found: Visit, stem: str) -> None:
         area.screenshot(path=str(ARTIFACTS / f"{stem}_panel{k}_moved.png"))
         if model is not None:
             found.extra["model"] = model(page)
-
-
-LABELS = {label: name for name, (label, *_range) in widgets.SLIDERS.items()}
-
-
-def explore_call(source: str) -> tuple[str, dict[str, Any]]:
-    """The scenario and keywords of the ``explore("name", key=value, ...)`` call in ``source``."""
-    for node in ast.walk(ast.parse(source)):
-        if isinstance(node, ast.Call) and getattr(node.func, "attr", getattr(node.func, "id", "")) \
-                == "explore" and node.args and isinstance(node.args[0], ast.Constant):
-            return node.args[0].value, {k.arg: ast.literal_eval(k.value) for k in node.keywords
-                                        if k.arg is not None}
-    pytest.fail("01's first panel must be a literal `widgets.explore(\"scenario\", key=value, "
-                f"...)` call (notebooks/CONVENTIONS.md); its cell reads:\n{source}")
-
-
-def settings(panel: dict[str, Any]) -> dict[str, Any]:
-    """The panel's control values as explore() keywords ("delay (s)": "0.12" -> delay=0.12)."""
-    values: dict[str, Any] = {}
-    for label, shown in panel["controls"].items():
-        if label == "profile":
-            values["profile"] = shown.strip().lower()
-        elif label in LABELS and re.fullmatch(r"-?\d+(\.\d*)?", shown.strip()):
-            values[LABELS[label]] = int(shown) if LABELS[label] == "seed" else float(shown)
-    return values
-
-
-def traces(figure: list[dict[str, Any]]) -> list[tuple[list[float | None], list[float | None]]]:
-    """Each trace's x and y, rounded: what the reader sees drawn."""
-    def rounded(values: Any) -> list[float | None]:
-        return [None if v is None else round(float(v), 6) for v in (values or [])]
-    return [(rounded(t.get("x")), rounded(t.get("y"))) for t in figure]
-
-
-def model_traces(scenario: str, call: dict[str, Any], now: dict[str, Any]) -> list[Any]:
-    """The traces tcpnb draws for ``scenario`` with the panel's controls set as ``now``."""
-    panel = widgets.explore(scenario, **call)
-    panel.update(**{k: v for k, v in now.items() if k in panel.controls})
-    return traces(panel.figure.to_plotly_json()["data"])
 
 
 def _model_check(page: Any, k: int, code: str) -> Any:

@@ -28,9 +28,9 @@ from typing import Any
 
 import pytest
 
-from .test_browser import (CELLS_JS, CHROMIUM, CHROMIUM_ARGS, FIND_PANEL_JS, READ_PANEL_JS,
-                           _finished, _menu, _poll, _require_browser, explore_call, model_traces,
-                           settings, traces)
+from .test_browser import (CELLS_JS, CHROMIUM, CHROMIUM_ARGS, READ_PANEL_JS, _finished, _menu,
+                           _poll, _require_browser, first_delay_panel, model_traces, settings,
+                           traces)
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tools"))
@@ -167,15 +167,9 @@ def test_every_notebook_runs_offline_and_the_slider_redraws_as_the_model_says(
 
 def _move_the_slider(page: Any) -> float:
     """Move notebook 01's delay slider two steps; the figure must then be the model's. Seconds."""
-    source = _poll(lambda: page.evaluate(FIND_PANEL_JS), 20,
-                   "a control panel with a 'delay' slider and a plotly figure")
-    scenario, call = explore_call(source)
-    panel = page.locator('[data-browser-test="panel"]')
-    panel.scroll_into_view_if_needed()
-    before = _poll(lambda: page.evaluate(READ_PANEL_JS), 10, "the figure's data")
+    scenario, call, before = first_delay_panel(page)
     start = settings(before)
-    assert traces(before["traces"]) == model_traces(scenario, call, start), \
-        f"before any change the figure is not {scenario} at {start}"
+    panel = page.locator('[data-browser-test="panel"]')
     page.locator('[data-browser-test="delay"] .noUi-handle').focus()
     started = time.monotonic()
     for _ in range(2):

@@ -110,6 +110,8 @@ def test_bad_input_names_the_control_and_its_range() -> None:
         widgets.explore("no_such_scenario")
     with pytest.raises(UsageError, match="view"):
         widgets.explore("refused", view="pie")
+    with pytest.raises(UsageError, match="view must be one of"):
+        widgets.explore("refused", view=None)  # type: ignore[arg-type]
     with pytest.raises(UsageError, match="controls"):
         widgets.explore("refused", controls=("bandwidth",))
 

@@ -138,7 +138,7 @@ def _as_html(shown: Any) -> str:
 
 
 def _view(view: ViewName | View) -> View:
-    if isinstance(view, str) and view not in VIEWS:
+    if (isinstance(view, str) and view not in VIEWS) or not (isinstance(view, str) or callable(view)):
         raise UsageError(f"view must be one of {', '.join(VIEWS)} or a function, got {view!r}")
     return VIEWS[view] if isinstance(view, str) else view
 
