@@ -319,35 +319,6 @@ TIMER_JS = """(k) => {
 }"""
 
 # What of each solution cell a reader can see: visible text outside prompts, buttons and folds.
-SOLUTIONS_JS = """(indices) => {
-    const cells = [...document.querySelectorAll('.jp-Notebook > .jp-WindowedPanel-outer .jp-Cell,'
-                                                + '.jp-Notebook .jp-Cell')];
-    const unique = [...new Set(cells)];
-    const seen = {};
-    for (const k of indices) {
-        const cell = unique[k];
-        if (!cell) { seen[k] = 'cell not found'; continue; }
-        const markdown = cell.classList.contains('jp-MarkdownCell');
-        const parts = markdown ? [cell] : [...cell.querySelectorAll('.jp-Cell-outputWrapper')];
-        const texts = [];
-        for (const part of parts) {
-            const walker = document.createTreeWalker(part, NodeFilter.SHOW_TEXT);
-            while (walker.nextNode()) {
-                const node = walker.currentNode, text = node.textContent.trim();
-                const el = node.parentElement;
-                if (!text || /^[.…\\s]*$/.test(text)) continue;
-                if (el.closest('summary, button, .jp-InputPrompt, .jp-OutputPrompt, '
-                               + '.jp-Collapser, .jp-CodeMirrorEditor')) continue;
-                if (!el.getClientRects().length) continue;  // not displayed (e.g. closed fold)
-                const style = getComputedStyle(el);
-                if (style.visibility === 'hidden') continue;
-                texts.push(text);
-            }
-        }
-        seen[k] = texts.join(' ').slice(0, 120);
-    }
-    return seen; }"""
-
 # Each text ladder shown by show_text(): its white-space, and whether a line wrapped.
 WIDE_TEXT_JS = """() => [...document.querySelectorAll('.jp-Notebook .jp-OutputArea pre')]
     .filter(p => /t \\(s\\)/.test(p.textContent)).map(p => {
@@ -359,12 +330,20 @@ WIDE_TEXT_JS = """() => [...document.querySelectorAll('.jp-Notebook .jp-OutputAr
 
 # Colours of the knowledge table's cells and of the self-check feedback, as drawn.
 COLOURS_JS = """() => {
-    const pair = e => { const s = getComputedStyle(e);
-        let bg = e, colour = 'rgba(0, 0, 0, 0)';
-        while (bg) { colour = getComputedStyle(bg).backgroundColor;
-            if (colour !== 'rgba(0, 0, 0, 0)' && colour !== 'transparent') break;
-            bg = bg.parentElement; }
-        return {text: e.textContent.trim().slice(0, 40), fg: s.color, bg: colour}; };
+    // The background a reader sees: every translucent layer (a selected cell's tint, say)
+    // composited over the layers under it, down to the first opaque one.
+    const rgba = c => { const m = c.match(/[\\d.]+/g).map(Number); return m.length === 4 ? m : [...m, 1]; };
+    const seen = e => { const layers = [];
+        for (let el = e; el; el = el.parentElement) {
+            const c = rgba(getComputedStyle(el).backgroundColor);
+            if (c[3] > 0) layers.push(c);
+            if (c[3] >= 1) break; }
+        let [r, g, b] = [255, 255, 255];
+        for (const [lr, lg, lb, a] of layers.reverse()) {
+            [r, g, b] = [lr * a + r * (1 - a), lg * a + g * (1 - a), lb * a + b * (1 - a)]; }
+        return `rgb(${Math.round(r)}, ${Math.round(g)}, ${Math.round(b)})`; };
+    const pair = e => ({text: e.textContent.trim().slice(0, 40), fg: getComputedStyle(e).color,
+                        bg: seen(e)});
     return [...document.querySelectorAll('.jp-Notebook .jp-OutputArea td, '
                                          + '.jp-Notebook .widget-html span[style]')]
         .filter(e => e.textContent.trim()).map(pair); }"""

@@ -9,13 +9,13 @@ downloads) opens each notebook at 1440 x 900 and runs all cells. Then, from the 
 * every control panel: one slider moved with the keyboard, and the figure's data changes (the
   first delay panel of 01 must then equal what the simulator says); the time from key to
   redrawn figure is printed;
-* every cell tagged ``solution``: none of its output or text is visible after Run All;
 * 01 again at 1024 x 700 with the file browser open (figures fit, text ladders scroll instead
   of wrapping), and 00 in the dark theme (contrast of the knowledge table and the feedback).
 
 Each notebook is visited once (``visit``) and the tests below read what was found. Screenshots
 go to ``test-artifacts/browser/``. In CI (``CI=true``) a missing Chromium or Playwright fails
-the test; elsewhere it skips.
+the test; elsewhere it skips. That no solution shows after Run All is
+``test_solutions_browser.py``'s job.
 """
 
 from __future__ import annotations
@@ -33,12 +33,11 @@ from tcpnb.views import palette
 
 from .browser_support import (
     ARTIFACTS, COLOURS_JS, FIGURE_TEXT_JS, PANEL_DATA_JS, PANELS_JS, READ_PANEL_JS, ROOT,
-    SOLUTIONS_JS, TIMER_JS, WIDE_TEXT_JS, Lab, chromium, explore_call, menu, model_traces, poll,
+    TIMER_JS, WIDE_TEXT_JS, Lab, chromium, explore_call, menu, model_traces, poll,
     problems, require_browser, run_all, settings, traces,
 )
 
 NOTEBOOKS = sorted(p.name for p in (ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
-SOLUTION_TAGS = {"solution", "exercise-solution"}
 WIDE, NARROW = (1440, 900), (1024, 700)
 DONE = "tcpnb-browser-test: all cells ran"
 
@@ -55,7 +54,6 @@ class Visit:
     panels: list[str] = field(default_factory=list)          # panel moved: "what changed"
     unchanged: list[str] = field(default_factory=list)       # panels whose figure stayed
     timings: list[tuple[str, float]] = field(default_factory=list)
-    solutions: dict[int, str] = field(default_factory=dict)  # cell -> visible text ("" = none)
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -112,7 +110,6 @@ class Course:
             run_all(page, notebook, DONE)
             page.wait_for_timeout(800)  # let the last figures draw
             stem = notebook[:2]
-            found.solutions = page.evaluate(SOLUTIONS_JS, _solution_cells(notebook))
             found.figures, found.problems = _read_figures(page, f"{stem}_light_1440")
             _move_panels(page, found, stem)
             if stem == "01":
@@ -128,11 +125,6 @@ class Course:
             self.lab.stop_kernels()
             found.seconds = time.monotonic() - started
         return found
-
-
-def _solution_cells(notebook: str) -> list[int]:
-    cells = json.loads((ROOT / "notebooks" / notebook).read_text())["cells"]
-    return [k for k, c in enumerate(cells) if SOLUTION_TAGS & set(c["metadata"].get("tags", []))]
 
 
 def _read_figures(page: Any, shot: str) -> tuple[int, list[str]]:
@@ -306,15 +298,3 @@ def test_the_dark_theme(course: Course) -> None:
     low = [(c, round(palette.contrast(_css(c["fg"]), _css(c["bg"])), 2)) for c in dark["colours"]
            if palette.contrast(_css(c["fg"]), _css(c["bg"])) < 4.5]
     assert low == []
-
-
-def test_no_solution_is_visible_after_run_all(course: Course,
-                                              capsys: pytest.CaptureFixture[str]) -> None:
-    visits = [course.visit(name) for name in NOTEBOOKS]
-    with capsys.disabled():
-        print(f"\nbrowser: {len(visits)} notebooks in {sum(v.seconds for v in visits):.0f} s, "
-              f"{sum(v.figures for v in visits)} figures, "
-              f"{sum(len(v.panels) for v in visits)} panels moved")
-    shown = {f"{v.notebook} cell {k}": text for v in visits for k, text in v.solutions.items()
-             if text}
-    assert shown == {}
