@@ -76,7 +76,8 @@ PINNED: dict[str, tuple[Callable[[], Trace], str]] = {
         lambda: scenarios.socket_server(delay=0.05, jitter=0.02, loss=0.15, seed=3), "e5d74e890f7c57a4"),
     "old duplicate SYN (inject)": (lambda: scenarios.old_duplicate_syn(), "4ff9855f0b484429"),
     "TIME-WAIT cut short, duplicated data": (lambda: scenarios.time_wait_reuse(), "c93f247b84fa37c9"),
-    "close with the FIN lost": (lambda: scenarios.close(lose="second FIN", jitter=0.05, seed=2), "0997460f93ec5b23"),
+    "close with the FIN lost": (
+        lambda: scenarios.close(lose="second FIN", jitter=0.05, seed=2), "0997460f93ec5b23"),
     "stepped with run(until=)": (lambda: _stepped(7), "23e6f14c08e9963c"),
 }
 
