@@ -13,6 +13,8 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
+from .records import fast_init
+
 SEQ_SPACE = 2**32
 
 
@@ -48,6 +50,7 @@ _CONTROL_LENGTH = (0, 1, 1, 2)
 _PRINT_ORDER = (Flags.SYN, Flags.FIN, Flags.RST, Flags.PSH, Flags.ACK)
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class Segment:
     """One TCP segment: the header fields of connection management and its data.

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from ..core import validate
 from ..core.errors import UsageError
+from ..core.records import fast_init
 from ..core.segment import Flags, Segment
 from .trace import Fate
 
@@ -67,6 +68,7 @@ class Fault:
     seen: int = 0
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class Verdict:
     """What the link does with one segment."""
