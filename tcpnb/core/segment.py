@@ -31,6 +31,14 @@ class Flags(enum.Flag):
     def __str__(self) -> str:
         return ",".join(str(flag.name) for flag in _PRINT_ORDER if flag in self)
 
+    def __contains__(self, other: object) -> bool:
+        """``Flags.ACK in flags``: enum.Flag's test without its checks (it runs for every segment)."""
+        try:
+            bits: int = other._value_  # type: ignore[attr-defined]
+        except AttributeError:
+            raise TypeError(f"'in' needs Flags on the left, got {other!r}") from None
+        return bits & self._value_ == bits
+
     @classmethod
     def parse(cls, text: str) -> Flags:
         """Parse ``"SYN,ACK"`` (any order, any case) into flags."""
@@ -76,7 +84,7 @@ class Segment:
     @property
     def seg_len(self) -> int:
         """SEG.LEN: sequence numbers occupied, counting SYN and FIN (§3.4)."""
-        return len(self.data) + _CONTROL_LENGTH[self.flags.value & 3]
+        return len(self.data) + _CONTROL_LENGTH[self.flags._value_ & 3]
 
     def __str__(self) -> str:
         text = f"<SEQ={self.seq}>"

@@ -4,7 +4,7 @@ The simulator owns what the endpoints must not: the clock, the randomness, the
 links, and the application that calls ``connect()`` and ``close()``.  Its core
 is a heap of events ``(time, tie-breaker, handler, arguments)``: :meth:`~Simulation.step`
 pops the earliest, advances the clock and calls the handler with its arguments
-by name (SimPy's design); :meth:`~Simulation.peek` tells when the next event
+(SimPy's design); :meth:`~Simulation.peek` tells when the next event
 is; :meth:`~Simulation.run` steps until nothing is left (or until a time).  The
 tie-breaker is a counter, so equal times run in the order they were scheduled
 and a seed fixes the whole run.
@@ -85,7 +85,7 @@ class Simulation:
         self.now = 0.0
         self.events_processed = 0
         self.recorder = Recorder()
-        self._queue: list[tuple[float, int, Handler, dict[str, Any]]] = []
+        self._queue: list[tuple[float, int, Handler, tuple[Any, ...]]] = []
         self._counter = itertools.count()
         self._endpoints: dict[str, SimEndpoint] = {}
         self._by_port: dict[int, SimEndpoint] = {}
@@ -136,7 +136,7 @@ class Simulation:
                      dst_port=segment.dst_port or target.endpoint.port)
         segment = Segment(segment.seq, segment.ack, segment.flags, segment.data, segment.window,
                           **ports)
-        self._schedule(at, self._send_injected, segment=segment, src=src, dst=target.name, at=at)
+        self._schedule(at, self._send_injected, segment, src, target.name, at)
 
     def drop(self, src: str, flags: str, nth: int = 1) -> None:
         """Lose the ``nth`` segment from ``src`` whose control bits are ``flags``.
@@ -160,7 +160,7 @@ class Simulation:
         self.link.add_fault(Fault(src, SegmentPattern.parse(flags), nth, action, seconds))
 
     # ------------------------------------------------------------- event loop
-    def _schedule(self, t: float, handler: Handler, **arguments: Any) -> None:
+    def _schedule(self, t: float, handler: Handler, *arguments: Any) -> None:
         heapq.heappush(self._queue, (t, next(self._counter), handler, arguments))
 
     def _at(self, ep: SimEndpoint, at: When, handler: Handler, **arguments: Any) -> None:
@@ -168,7 +168,7 @@ class Simulation:
         if isinstance(at, (OnState, OnReceived)):
             ep.waiting.append((at, handler, arguments))
         else:
-            self._schedule(float(at), handler, **arguments)
+            self._schedule(float(at), _call, handler, arguments)
 
     def peek(self) -> float:
         """The time of the next event, or ``math.inf`` if nothing is left to happen."""
@@ -189,7 +189,7 @@ class Simulation:
         if self.events_processed > self.max_events:
             raise BudgetExceeded(f"the run needed more than max_events={self.max_events} "
                                  "events; pass a larger max_events= if that is expected")
-        handler(**arguments)
+        handler(*arguments)
 
     def run(self, until: float | None = None) -> Trace:
         """Run until nothing is left to happen (or until time ``until``); return the trace."""
@@ -204,7 +204,7 @@ class Simulation:
             if self.events_processed > budget:
                 raise BudgetExceeded(f"the run needed more than max_events={budget} "
                                      "events; pass a larger max_events= if that is expected")
-            handler(**arguments)
+            handler(*arguments)
         if until is not None:
             self.now = until
         return self.trace(until)
@@ -243,7 +243,7 @@ class Simulation:
         deadline = ep.endpoint.timer_deadline
         if deadline is not None and (ep.wake_at is None or deadline < ep.wake_at):
             ep.wake_at = deadline  # a later deadline is picked up when this wake comes
-            self._schedule(deadline, self._wake, ep=ep)
+            self._schedule(deadline, self._wake, ep)
 
     def _delivered(self, ep: SimEndpoint, out: Delivered) -> None:
         self.recorder.delivery(DeliveryRecord(self.now, ep.name, out.data, ep.endpoint.incarnation,
@@ -280,7 +280,7 @@ class Simulation:
                     isinstance(when, OnReceived) and ep.received_bytes >= when.nbytes):
                 if source is not None and source is not ep:  # one of a server's connections
                     arguments = dict(arguments, via=source)
-                self._schedule(self.now + when.delay, handler, **arguments)
+                self._schedule(self.now + when.delay, _call, handler, arguments)
             else:
                 still.append((when, handler, arguments))
         ep.waiting = still
@@ -294,7 +294,7 @@ class Simulation:
             self._handle(ep, ep.endpoint.on_timer(self.now))
         elif deadline is not None:
             ep.wake_at = deadline
-            self._schedule(deadline, self._wake, ep=ep)
+            self._schedule(deadline, self._wake, ep)
 
     # ------------------------------------------------------------- the wire
     def _receiver(self, segment: Segment, create: bool = False) -> SimEndpoint | None:
@@ -340,20 +340,20 @@ class Simulation:
         recorder.transmission(Transmission(index, now, arrival, ep.name, target.name, segment,
                                            verdict.fate, origin, ep.endpoint.incarnation, event))
         if arrival is not None:
-            self._schedule(arrival, self._arrive, segment=segment, index=index)
+            self._schedule(arrival, self._arrive, segment, index)
         if verdict.duplicate_after is not None:
             copy_at, index = round(now + verdict.duplicate_after, 9), index + 1
             recorder.transmission(Transmission(index, now, copy_at, ep.name, target.name, segment,
                                                Fate.DELIVERED, Origin.DUPLICATE,
                                                ep.endpoint.incarnation, event))
-            self._schedule(copy_at, self._arrive, segment=segment, index=index)
+            self._schedule(copy_at, self._arrive, segment, index)
 
     def _send_injected(self, segment: Segment, src: str, dst: str, at: float) -> None:
         index = len(self.recorder.transmissions)
         self.recorder.transmission(Transmission(index, max(0.0, at - self.link.delay), at, src,
                                                 dst, segment, Fate.DELIVERED, Origin.INJECTED, 0,
                                                 self.events_processed))
-        self._arrive(segment=segment, index=index)
+        self._arrive(segment, index)
 
     def _arrive(self, segment: Segment, index: int) -> None:
         ep = self._by_port.get(segment.dst_port)  # type: ignore[arg-type]
@@ -365,6 +365,11 @@ class Simulation:
         self._arriving = index
         self._handle(ep, ep.endpoint.receive(segment, self.now))
         self._arriving = None
+
+
+def _call(handler: Handler, arguments: dict[str, Any]) -> None:
+    """An application call that comes due: its arguments go by name."""
+    handler(**arguments)
 
 
 def _checked(segment: Segment) -> Segment:
