@@ -90,3 +90,37 @@ def test_trace_is_pinned(name: str) -> None:
 
 def test_stepping_gives_the_trace_of_one_run() -> None:
     assert canonical(_stepped(7)) == canonical(workload(7).run())
+
+
+@pytest.mark.parametrize("seed", [0, 7, 31])
+def test_an_outcome_only_run_ends_as_the_full_run_does(seed: int) -> None:
+    full = workload(seed).run()
+    lean_sim = Simulation(delay=0.05, jitter=0.02, loss=0.1, seed=seed, record="outcome")
+    a, b = lean_sim.endpoint("A", isn=100), lean_sim.endpoint("B", isn=300)
+    b.listen()
+    a.connect("B")
+    a.send(1000)
+    b.send(1000, at=on_received(1000))
+    a.close(at=on_received(1000))
+    b.close(at=on_state(State.CLOSE_WAIT))
+    lean = lean_sim.run()
+    last = {r.endpoint: r for r in full.state_changes}
+    assert lean.state_changes == tuple(sorted(last.values(), key=lambda r: r.event))
+    assert [lean.final_state(n) for n in "AB"] == [full.final_state(n) for n in "AB"]
+    assert lean.end_time == full.end_time and lean.params["record"] == "outcome"
+    assert not lean.transmissions and not lean.timers and not lean.deliveries
+
+
+def test_the_outcome_recorder_keeps_nothing_that_grows() -> None:
+    sim = workload(0, record="outcome")
+    sim.run()
+    recorder = sim.recorder
+    assert not (recorder.transmissions or recorder.states or recorder.timer_spans
+                or recorder.deliveries or recorder.app_calls or recorder.open_timers)
+    assert len(recorder.last) == 2  # type: ignore[attr-defined]
+
+
+def test_record_must_be_a_known_level() -> None:
+    from tcpnb.core.errors import UsageError
+    with pytest.raises(UsageError, match="record"):
+        Simulation(record="some")  # type: ignore[arg-type]

@@ -6,6 +6,10 @@ a timer that ends.  Each record is written once, in its final form (an
 arrival completes its transmission's record in place), so a :class:`Trace`
 taken at any moment only copies the lists: stepping a run in small pieces
 costs about what one run costs.
+
+A Monte-Carlo run that only tallies how runs *ended* needs none of that:
+:class:`OutcomeRecorder` (``Simulation(record="outcome")``) keeps only each
+endpoint's latest state change, so its memory does not grow with the run.
 """
 
 from __future__ import annotations
@@ -111,3 +115,46 @@ class Recorder:
                      app_calls=tuple(self.app_calls), timers=tuple(self.timer_spans) + running,
                      deliveries=tuple(self.deliveries),
                      end_time=self.latest if until is None else until, params=params)
+
+
+class OutcomeRecorder(Recorder):
+    """Only how each endpoint ended: its latest state change (memory independent of the run's length).
+
+    The trace it gives has each endpoint's last state change and nothing else:
+    ``final_state()`` is right; every other record is left out (and the trace's
+    ``params["record"]`` says ``"outcome"``).
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.last: dict[str, StateRecord] = {}
+
+    def transmission(self, record: Transmission) -> None:
+        pass
+
+    def arrival(self, index: int, receiver: str, event: int, now: float) -> None:
+        pass
+
+    def state(self, record: StateRecord) -> None:
+        self.last[record.endpoint] = record
+        self.latest = record.t
+
+    def notice(self, record: NoticeRecord) -> None:
+        pass
+
+    def app_call(self, record: AppCall) -> None:
+        pass
+
+    def delivery(self, record: DeliveryRecord) -> None:
+        pass
+
+    def timer(self, endpoint: str, timer: Timer, now: float, outcome: str,
+              deadline: float | None) -> None:
+        pass
+
+    def trace(self, endpoints: tuple[str, ...], now: float, until: float | None,
+              params: dict[str, Any]) -> Trace:
+        last = tuple(sorted(self.last.values(), key=lambda r: r.event))
+        return Trace(endpoints=endpoints, state_changes=last,
+                     end_time=self.latest if until is None else until,
+                     params=dict(params, record="outcome"))

@@ -22,7 +22,7 @@ import heapq
 import itertools
 import math
 import random
-from typing import Any, Callable
+from typing import Any, Callable, Literal
 
 from ..core import profiles as _profiles
 from ..core import validate
@@ -43,7 +43,7 @@ from ..core.outputs import (
 from ..core.segment import SEQ_SPACE, Flags, Segment
 from ..core.states import State
 from .network import Fault, Link, SegmentPattern
-from .recorder import Recorder
+from .recorder import OutcomeRecorder, Recorder
 from .sockets import SimEndpoint, stream_bytes
 from .trace import DeliveryRecord, Fate, NoticeRecord, Origin, StateRecord, Trace, Transmission
 from .triggers import LONGEST, MOST, OnReceived, OnState, When, check_at
@@ -51,6 +51,8 @@ from .triggers import LONGEST, MOST, OnReceived, OnState, When, check_at
 __all__ = ["Simulation", "SimEndpoint", "stream_bytes"]
 
 Handler = Callable[..., None]
+#: How much a run records (see :class:`Simulation`).
+RecordLevel = Literal["full", "outcome"]
 
 
 class Simulation:
@@ -66,13 +68,17 @@ class Simulation:
         duplicate_lag: a copy arrives up to this many seconds after the original
             (default: the profile's MSL, the longest a segment may live).
         max_events: a budget; a run that needs more raises :class:`BudgetExceeded`.
+        record: ``"full"`` (default) records everything the views show;
+            ``"outcome"`` keeps only each endpoint's last state change, for
+            Monte-Carlo runs that tally how runs ended (memory stays constant).
         **overrides: any :class:`~tcpnb.profiles.Profile` field, e.g. ``msl=5.0``.
     """
 
     def __init__(self, delay: float = 0.1, jitter: float = 0.0, loss: float = 0.0, seed: int = 0,
                  profile: _profiles.Profile | ProfileName = "rfc",
                  duplicate: float = 0.0, duplicate_lag: float | None = None,
-                 max_events: int = 100_000, **overrides: Any) -> None:
+                 max_events: int = 100_000, record: RecordLevel = "full",
+                 **overrides: Any) -> None:
         self.profile = _profiles.get(profile).replace(**overrides)
         validate.whole("seed", seed, low=-(2**63), high=2**63)
         validate.whole("max_events", max_events, 1, 10**9)
@@ -84,7 +90,8 @@ class Simulation:
         self.max_events = max_events
         self.now = 0.0
         self.events_processed = 0
-        self.recorder = Recorder()
+        self.full = validate.choice("record", record, ("full", "outcome")) == "full"
+        self.recorder = Recorder() if self.full else OutcomeRecorder()
         self._queue: list[tuple[float, int, Handler, tuple[Any, ...]]] = []
         self._counter = itertools.count()
         self._endpoints: dict[str, SimEndpoint] = {}
@@ -223,13 +230,15 @@ class Simulation:
     # --------------------------------------------------------------- handling
     def _handle(self, ep: SimEndpoint, outputs: list[Output]) -> None:
         """Act on what an endpoint returned: transmit, record, re-arm its timer."""
-        now, name, recorder = self.now, ep.name, self.recorder
+        now, name, recorder, full = self.now, ep.name, self.recorder, self.full
         for out in outputs:
             kind = type(out)  # one lookup per output: this loop runs for every event
             if kind is Transmit:
                 self._transmit(ep, out)  # type: ignore[arg-type]
             elif kind is StateChanged:
                 self._on_state(ep, out)  # type: ignore[arg-type]
+            elif not full and kind is not Delivered:
+                continue  # timers and notices are not part of an outcome
             elif kind is TimerSet:
                 recorder.timer(name, out.name, now, "restarted", out.deadline)  # type: ignore
             elif kind is TimerCancelled or kind is TimerFired:
@@ -246,8 +255,10 @@ class Simulation:
             self._schedule(deadline, self._wake, ep)
 
     def _delivered(self, ep: SimEndpoint, out: Delivered) -> None:
-        self.recorder.delivery(DeliveryRecord(self.now, ep.name, out.data, ep.endpoint.incarnation,
-                                              self.events_processed, self._arriving))
+        if self.full:
+            self.recorder.delivery(DeliveryRecord(self.now, ep.name, out.data,
+                                                  ep.endpoint.incarnation,
+                                                  self.events_processed, self._arriving))
         ep.received_bytes += len(out.data)
         self._check_waiting(ep)
         if ep.parent is not None:  # a server's triggers see what its connections receive
@@ -337,15 +348,18 @@ class Simulation:
         # Arrivals are rounded to the nanosecond, so 0.1 + 0.2 is the 0.3 a reader expects.
         arrival = round(now + verdict.delay, 9) if delivered else None
         index, event, recorder = len(self.recorder.transmissions), self.events_processed, self.recorder
-        recorder.transmission(Transmission(index, now, arrival, ep.name, target.name, segment,
-                                           verdict.fate, origin, ep.endpoint.incarnation, event))
+        if self.full:
+            recorder.transmission(Transmission(index, now, arrival, ep.name, target.name, segment,
+                                               verdict.fate, origin, ep.endpoint.incarnation,
+                                               event))
         if arrival is not None:
             self._schedule(arrival, self._arrive, segment, index)
         if verdict.duplicate_after is not None:
             copy_at, index = round(now + verdict.duplicate_after, 9), index + 1
-            recorder.transmission(Transmission(index, now, copy_at, ep.name, target.name, segment,
-                                               Fate.DELIVERED, Origin.DUPLICATE,
-                                               ep.endpoint.incarnation, event))
+            if self.full:
+                recorder.transmission(Transmission(index, now, copy_at, ep.name, target.name,
+                                                   segment, Fate.DELIVERED, Origin.DUPLICATE,
+                                                   ep.endpoint.incarnation, event))
             self._schedule(copy_at, self._arrive, segment, index)
 
     def _send_injected(self, segment: Segment, src: str, dst: str, at: float) -> None:
