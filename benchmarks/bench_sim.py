@@ -30,6 +30,7 @@ import argparse
 import asyncio
 import gc
 import heapq
+import inspect
 import itertools
 import os
 import statistics
@@ -43,6 +44,8 @@ from typing import Any
 from tcpnb import Simulation, State, on_received, on_state
 
 sys.path.insert(0, str(Path(__file__).parent))
+#: Does this tcpnb have recording levels (issue 14)?  The script also times the code before.
+LEVELS = "record" in inspect.signature(Simulation).parameters
 
 
 def lifecycle(seed: int, record: str = "full") -> Simulation:
@@ -84,10 +87,9 @@ def speed(runs: int) -> None:
     except ImportError:
         simpy_model = None
         print("(SimPy is not installed: pip install -e '.[bench]' to compare)")
-    contenders: dict[str, Callable[[int], Any]] = {
-        "tcpnb, full trace": lifecycle,
-        "tcpnb, outcome only": lambda seed: lifecycle(seed, "outcome"),
-    }
+    contenders: dict[str, Callable[[int], Any]] = {"tcpnb, full trace": lifecycle}
+    if LEVELS:
+        contenders["tcpnb, outcome only"] = lambda seed: lifecycle(seed, "outcome")
     if simpy_model is not None:
         contenders["SimPy model"] = simpy_model.lifecycle
     seconds = dict.fromkeys(contenders, 0.0)
@@ -147,9 +149,11 @@ def memory(events: int) -> None:
     pairs = min(30_000, max(1, events // 32))
     # The outcome-only run first: memory a run frees stays with the process and would
     # hide the next run's growth.
-    _, lean_trace, lean = crowd(pairs, "outcome")
-    kept = len(lean_trace.state_changes)
-    del lean_trace
+    kept = lean = 0
+    if LEVELS:
+        _, lean_trace, lean = crowd(pairs, "outcome")
+        kept = len(lean_trace.state_changes)
+        del lean_trace
     start = time.process_time()
     sim, trace, full = crowd(pairs, "full")
     seconds = time.process_time() - start

@@ -347,26 +347,21 @@ class Simulation:
         delivered = verdict.fate is Fate.DELIVERED
         # Arrivals are rounded to the nanosecond, so 0.1 + 0.2 is the 0.3 a reader expects.
         arrival = round(now + verdict.delay, 9) if delivered else None
-        index, event, recorder = len(self.recorder.transmissions), self.events_processed, self.recorder
-        if self.full:
-            recorder.transmission(Transmission(index, now, arrival, ep.name, target.name, segment,
-                                               verdict.fate, origin, ep.endpoint.incarnation,
-                                               event))
+        event, recorder, incarnation = self.events_processed, self.recorder, ep.endpoint.incarnation
+        index = recorder.transmission(now, arrival, ep.name, target.name, segment, verdict.fate,
+                                      origin, incarnation, event)
         if arrival is not None:
             self._schedule(arrival, self._arrive, segment, index)
         if verdict.duplicate_after is not None:
-            copy_at, index = round(now + verdict.duplicate_after, 9), index + 1
-            if self.full:
-                recorder.transmission(Transmission(index, now, copy_at, ep.name, target.name,
-                                                   segment, Fate.DELIVERED, Origin.DUPLICATE,
-                                                   ep.endpoint.incarnation, event))
+            copy_at = round(now + verdict.duplicate_after, 9)
+            index = recorder.transmission(now, copy_at, ep.name, target.name, segment,
+                                          Fate.DELIVERED, Origin.DUPLICATE, incarnation, event)
             self._schedule(copy_at, self._arrive, segment, index)
 
     def _send_injected(self, segment: Segment, src: str, dst: str, at: float) -> None:
-        index = len(self.recorder.transmissions)
-        self.recorder.transmission(Transmission(index, max(0.0, at - self.link.delay), at, src,
-                                                dst, segment, Fate.DELIVERED, Origin.INJECTED, 0,
-                                                self.events_processed))
+        index = self.recorder.transmission(max(0.0, at - self.link.delay), at, src, dst, segment,
+                                           Fate.DELIVERED, Origin.INJECTED, 0,
+                                           self.events_processed)
         self._arrive(segment, index)
 
     def _arrive(self, segment: Segment, index: int) -> None:
