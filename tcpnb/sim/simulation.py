@@ -45,7 +45,7 @@ from ..core.states import State
 from .network import Fault, Link, SegmentPattern
 from .recorder import OutcomeRecorder, Recorder
 from .sockets import SimEndpoint, stream_bytes
-from .trace import DeliveryRecord, Fate, NoticeRecord, Origin, StateRecord, Trace, Transmission
+from .trace import DeliveryRecord, Fate, NoticeRecord, Origin, StateRecord, Trace
 from .triggers import LONGEST, MOST, OnReceived, OnState, When, check_at
 
 __all__ = ["Simulation", "SimEndpoint", "stream_bytes"]
