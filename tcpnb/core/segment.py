@@ -39,6 +39,17 @@ class Flags(enum.Flag):
             raise TypeError(f"'in' needs Flags on the left, got {other!r}") from None
         return bits & self._value_ == bits
 
+    # enum.Flag makes each combination through the enum machinery; all 32 are made once below.
+    def __and__(self, other: Flags) -> Flags:
+        if not isinstance(other, Flags):
+            return NotImplemented
+        return _COMBINATIONS[self._value_ & other._value_]
+
+    def __or__(self, other: Flags) -> Flags:
+        if not isinstance(other, Flags):
+            return NotImplemented
+        return _COMBINATIONS[self._value_ | other._value_]
+
     @classmethod
     def parse(cls, text: str) -> Flags:
         """Parse ``"SYN,ACK"`` (any order, any case) into flags."""
@@ -50,6 +61,9 @@ class Flags(enum.Flag):
             flags |= cls[name]
         return flags
 
+
+#: Every combination of the flags, by its header value.
+_COMBINATIONS = {bits: Flags(bits) for bits in range(32)}
 
 # Sequence numbers taken by the controls, indexed by the FIN (1) and SYN (2) bits.
 _CONTROL_LENGTH = (0, 1, 1, 2)
