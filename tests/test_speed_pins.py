@@ -95,15 +95,7 @@ def test_stepping_gives_the_trace_of_one_run() -> None:
 @pytest.mark.parametrize("seed", [0, 7, 31])
 def test_an_outcome_only_run_ends_as_the_full_run_does(seed: int) -> None:
     full = workload(seed).run()
-    lean_sim = Simulation(delay=0.05, jitter=0.02, loss=0.1, seed=seed, record="outcome")
-    a, b = lean_sim.endpoint("A", isn=100), lean_sim.endpoint("B", isn=300)
-    b.listen()
-    a.connect("B")
-    a.send(1000)
-    b.send(1000, at=on_received(1000))
-    a.close(at=on_received(1000))
-    b.close(at=on_state(State.CLOSE_WAIT))
-    lean = lean_sim.run()
+    lean = workload(seed, record="outcome").run()
     last = {r.endpoint: r for r in full.state_changes}
     assert lean.state_changes == tuple(sorted(last.values(), key=lambda r: r.event))
     assert [lean.final_state(n) for n in "AB"] == [full.final_state(n) for n in "AB"]
