@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Union
 
+from .records import fast_init
 from .segment import Segment
 from .states import Cause, Label, State
 
@@ -28,6 +29,7 @@ class Timer(Label):
     IDLE = "idle"
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class Transmit:
     """Put ``segment`` on the wire."""
@@ -36,6 +38,7 @@ class Transmit:
     retransmission: bool = False
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class StateChanged:
     """The endpoint moved from ``old`` to ``new`` because of ``cause``.
@@ -51,6 +54,7 @@ class StateChanged:
     irs: int | None = None
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class Notice:
     """A message to the endpoint's user, in RFC 9293's words ("error: connection reset")."""
@@ -58,6 +62,7 @@ class Notice:
     message: str
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class Delivered:
     """In-order bytes handed to the endpoint's user (what ``recv()`` would return)."""
@@ -65,6 +70,7 @@ class Delivered:
     data: bytes
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class TimerSet:
     """Call :meth:`Endpoint.on_timer` at ``deadline`` (seconds) for timer ``name``."""
@@ -73,6 +79,7 @@ class TimerSet:
     deadline: float
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class TimerCancelled:
     """Timer ``name`` is no longer needed."""
@@ -80,6 +87,7 @@ class TimerCancelled:
     name: Timer
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class TimerFired:
     """Timer ``name`` expired and was acted upon."""

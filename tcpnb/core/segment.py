@@ -13,6 +13,8 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
+from .records import fast_init
+
 SEQ_SPACE = 2**32
 
 
@@ -29,6 +31,25 @@ class Flags(enum.Flag):
     def __str__(self) -> str:
         return ",".join(str(flag.name) for flag in _PRINT_ORDER if flag in self)
 
+    def __contains__(self, other: object) -> bool:
+        """``Flags.ACK in flags``: enum.Flag's test without its checks (it runs for every segment)."""
+        try:
+            bits: int = other._value_  # type: ignore[attr-defined]
+        except AttributeError:
+            raise TypeError(f"'in' needs Flags on the left, got {other!r}") from None
+        return bits & self._value_ == bits
+
+    # enum.Flag makes each combination through the enum machinery; all 32 are made once below.
+    def __and__(self, other: Flags) -> Flags:
+        if not isinstance(other, Flags):
+            return NotImplemented
+        return _COMBINATIONS[self._value_ & other._value_]
+
+    def __or__(self, other: Flags) -> Flags:
+        if not isinstance(other, Flags):
+            return NotImplemented
+        return _COMBINATIONS[self._value_ | other._value_]
+
     @classmethod
     def parse(cls, text: str) -> Flags:
         """Parse ``"SYN,ACK"`` (any order, any case) into flags."""
@@ -41,6 +62,9 @@ class Flags(enum.Flag):
         return flags
 
 
+#: Every combination of the flags, by its header value.
+_COMBINATIONS = {bits: Flags(bits) for bits in range(32)}
+
 # Sequence numbers taken by the controls, indexed by the FIN (1) and SYN (2) bits.
 _CONTROL_LENGTH = (0, 1, 1, 2)
 
@@ -48,6 +72,7 @@ _CONTROL_LENGTH = (0, 1, 1, 2)
 _PRINT_ORDER = (Flags.SYN, Flags.FIN, Flags.RST, Flags.PSH, Flags.ACK)
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class Segment:
     """One TCP segment: the header fields of connection management and its data.
@@ -73,7 +98,7 @@ class Segment:
     @property
     def seg_len(self) -> int:
         """SEG.LEN: sequence numbers occupied, counting SYN and FIN (§3.4)."""
-        return len(self.data) + _CONTROL_LENGTH[self.flags.value & 3]
+        return len(self.data) + _CONTROL_LENGTH[self.flags._value_ & 3]
 
     def __str__(self) -> str:
         text = f"<SEQ={self.seq}>"

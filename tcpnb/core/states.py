@@ -62,6 +62,10 @@ class State(enum.Enum):
     def __str__(self) -> str:
         return self.value
 
+    # A state is equal only to itself, so object's hash (computed in C) is as good as
+    # Enum's (a Python call hashing the name); states key the tables every step reads.
+    __hash__ = object.__hash__
+
     @property
     def synchronized(self) -> bool:
         """True from ESTABLISHED on: both ISNs are known and acknowledged (§3.5)."""

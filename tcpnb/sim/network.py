@@ -12,10 +12,11 @@ from dataclasses import dataclass
 
 from ..core import validate
 from ..core.errors import UsageError
+from ..core.records import fast_init
 from ..core.segment import Flags, Segment
 from .trace import Fate
 
-_CONTROLS = Flags.SYN | Flags.FIN | Flags.RST
+_CONTROLS = (Flags.SYN | Flags.FIN | Flags.RST)._value_  # as a number: matches() runs per segment
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,10 +46,10 @@ class SegmentPattern:
         return cls(required, needs_data)
 
     def matches(self, segment: Segment) -> bool:
-        flags = segment.flags
-        return ((flags & self.required) == self.required
-                and (flags & _CONTROLS) == (self.required & _CONTROLS)
-                and (not self.needs_data or segment.length > 0))
+        bits, required = segment.flags._value_, self.required._value_
+        return (bits & required == required
+                and bits & _CONTROLS == required & _CONTROLS
+                and (not self.needs_data or len(segment.data) > 0))
 
 
 @dataclass(slots=True)
@@ -67,6 +68,7 @@ class Fault:
     seen: int = 0
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class Verdict:
     """What the link does with one segment."""

@@ -2,10 +2,15 @@
 
 The simulator appends one record per thing that happens -- a transmission,
 an arrival, a state change, a notice, an application call, bytes delivered,
-a timer that ends.  Each record is written once, in its final form (an
-arrival completes its transmission's record in place), so a :class:`Trace`
-taken at any moment only copies the lists: stepping a run in small pieces
-costs about what one run costs.
+a timer that ends.  Each record is written once, in its final form: a
+segment still travelling keeps a place in the list and its record is made
+when it arrives.  A :class:`Trace` taken at any moment copies the lists and
+makes the records of the few segments in flight, so stepping a run in small
+pieces costs about what one run costs.
+
+A Monte-Carlo run that only tallies how runs *ended* needs none of that:
+:class:`OutcomeRecorder` (``Simulation(record="outcome")``) keeps only each
+endpoint's latest state change, so its memory does not grow with the run.
 """
 
 from __future__ import annotations
@@ -13,11 +18,13 @@ from __future__ import annotations
 from typing import Any
 
 from ..core.outputs import Timer
+from ..core.segment import Segment
 from .trace import (
     AppCall,
     DeliveryRecord,
     Fate,
     NoticeRecord,
+    Origin,
     StateRecord,
     TimerSpan,
     Trace,
@@ -29,31 +36,44 @@ class Recorder:
     """Everything that happened so far in one simulation, ready to become a :class:`Trace`."""
 
     def __init__(self) -> None:
-        self.transmissions: list[Transmission] = []
+        self.transmissions: list[Transmission | None] = []  # None: still travelling
         self.states: list[StateRecord] = []
         self.notices: list[NoticeRecord] = []
         self.app_calls: list[AppCall] = []
         self.deliveries: list[DeliveryRecord] = []
         self.timer_spans: list[TimerSpan] = []
         self.open_timers: dict[tuple[str, Timer], tuple[float, float]] = {}
-        self.in_flight: set[int] = set()  # transmissions that will arrive but have not yet
+        #: transmissions that will arrive but have not yet: the fields of their records
+        self.in_flight: dict[int, tuple[Any, ...]] = {}
         self.latest = 0.0                 # when the last thing happened
 
-    def transmission(self, record: Transmission) -> None:
-        """A segment left (or was injected); it is in flight if it is to arrive."""
-        self.transmissions.append(record)
-        if record.arrived_at is not None:
-            self.in_flight.add(record.index)
-        if record.sent_at > self.latest:
-            self.latest = record.sent_at
+    def transmission(self, sent_at: float, arrives_at: float | None, src: str, dst: str,
+                     segment: Segment, fate: Fate, origin: Origin, incarnation: int,
+                     event: int) -> int:
+        """A segment left (or was injected); return its index.
+
+        A segment that is to arrive (``arrives_at``) is in flight: its record is
+        made when it arrives (:meth:`arrival`), with the socket that took it.
+        """
+        index = len(self.transmissions)
+        if arrives_at is None:
+            self.transmissions.append(Transmission(index, sent_at, None, src, dst, segment, fate,
+                                                   origin, incarnation, event))
+        else:
+            self.transmissions.append(None)
+            self.in_flight[index] = (sent_at, arrives_at, src, dst, segment, fate, origin,
+                                     incarnation, event)
+        if sent_at > self.latest:
+            self.latest = sent_at
+        return index
 
     def arrival(self, index: int, receiver: str, event: int, now: float) -> None:
         """Transmission ``index`` arrived at ``receiver`` during event ``event``."""
-        t = self.transmissions[index]
-        self.transmissions[index] = Transmission(t.index, t.sent_at, t.arrived_at, t.src,
-                                                 receiver, t.segment, t.fate, t.origin,
-                                                 t.incarnation, t.sent_event, event)
-        self.in_flight.discard(index)
+        sent_at, arrived_at, src, _, segment, fate, origin, incarnation, sent_event = \
+            self.in_flight.pop(index)
+        self.transmissions[index] = Transmission(index, sent_at, arrived_at, src, receiver,
+                                                 segment, fate, origin, incarnation,
+                                                 sent_event, event)
         if now > self.latest:
             self.latest = now
 
@@ -99,15 +119,60 @@ class Recorder:
         transmissions = self.transmissions
         if self.in_flight:
             transmissions = list(transmissions)
-            for index in self.in_flight:
-                t = transmissions[index]
-                transmissions[index] = Transmission(t.index, t.sent_at, None, t.src, t.dst,
-                                                    t.segment, Fate.IN_FLIGHT, t.origin,
-                                                    t.incarnation, t.sent_event)
+            for index, (sent_at, _, src, dst, segment, _, origin, incarnation,
+                        event) in self.in_flight.items():
+                transmissions[index] = Transmission(index, sent_at, None, src, dst, segment,
+                                                    Fate.IN_FLIGHT, origin, incarnation, event)
         running = tuple(TimerSpan(name, timer, start, deadline, now, "running")
                         for (name, timer), (start, deadline) in self.open_timers.items())
-        return Trace(endpoints=endpoints, transmissions=tuple(transmissions),
+        return Trace(endpoints=endpoints,
+                     transmissions=tuple(transmissions),  # type: ignore[arg-type]
                      state_changes=tuple(self.states), notices=tuple(self.notices),
                      app_calls=tuple(self.app_calls), timers=tuple(self.timer_spans) + running,
                      deliveries=tuple(self.deliveries),
                      end_time=self.latest if until is None else until, params=params)
+
+
+class OutcomeRecorder(Recorder):
+    """Only how each endpoint ended: its latest state change (memory independent of the run's length).
+
+    The trace it gives has each endpoint's last state change and nothing else:
+    ``final_state()`` is right; every other record is left out (and the trace's
+    ``params["record"]`` says ``"outcome"``).
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.last: dict[str, StateRecord] = {}
+
+    def transmission(self, sent_at: float, arrives_at: float | None, src: str, dst: str,
+                     segment: Segment, fate: Fate, origin: Origin, incarnation: int,
+                     event: int) -> int:
+        return -1
+
+    def arrival(self, index: int, receiver: str, event: int, now: float) -> None:
+        pass
+
+    def state(self, record: StateRecord) -> None:
+        self.last[record.endpoint] = record
+        self.latest = record.t
+
+    def notice(self, record: NoticeRecord) -> None:
+        pass
+
+    def app_call(self, record: AppCall) -> None:
+        pass
+
+    def delivery(self, record: DeliveryRecord) -> None:
+        pass
+
+    def timer(self, endpoint: str, timer: Timer, now: float, outcome: str,
+              deadline: float | None) -> None:
+        pass
+
+    def trace(self, endpoints: tuple[str, ...], now: float, until: float | None,
+              params: dict[str, Any]) -> Trace:
+        last = tuple(sorted(self.last.values(), key=lambda r: r.event))
+        return Trace(endpoints=endpoints, state_changes=last,
+                     end_time=self.latest if until is None else until,
+                     params=dict(params, record="outcome"))

@@ -4,7 +4,7 @@ The simulator owns what the endpoints must not: the clock, the randomness, the
 links, and the application that calls ``connect()`` and ``close()``.  Its core
 is a heap of events ``(time, tie-breaker, handler, arguments)``: :meth:`~Simulation.step`
 pops the earliest, advances the clock and calls the handler with its arguments
-by name (SimPy's design); :meth:`~Simulation.peek` tells when the next event
+(SimPy's design); :meth:`~Simulation.peek` tells when the next event
 is; :meth:`~Simulation.run` steps until nothing is left (or until a time).  The
 tie-breaker is a counter, so equal times run in the order they were scheduled
 and a seed fixes the whole run.
@@ -22,7 +22,7 @@ import heapq
 import itertools
 import math
 import random
-from typing import Any, Callable
+from typing import Any, Callable, Literal
 
 from ..core import profiles as _profiles
 from ..core import validate
@@ -43,14 +43,16 @@ from ..core.outputs import (
 from ..core.segment import SEQ_SPACE, Flags, Segment
 from ..core.states import State
 from .network import Fault, Link, SegmentPattern
-from .recorder import Recorder
+from .recorder import OutcomeRecorder, Recorder
 from .sockets import SimEndpoint, stream_bytes
-from .trace import DeliveryRecord, Fate, NoticeRecord, Origin, StateRecord, Trace, Transmission
+from .trace import DeliveryRecord, Fate, NoticeRecord, Origin, StateRecord, Trace
 from .triggers import LONGEST, MOST, OnReceived, OnState, When, check_at
 
 __all__ = ["Simulation", "SimEndpoint", "stream_bytes"]
 
 Handler = Callable[..., None]
+#: How much a run records (see :class:`Simulation`).
+RecordLevel = Literal["full", "outcome"]
 
 
 class Simulation:
@@ -66,13 +68,17 @@ class Simulation:
         duplicate_lag: a copy arrives up to this many seconds after the original
             (default: the profile's MSL, the longest a segment may live).
         max_events: a budget; a run that needs more raises :class:`BudgetExceeded`.
+        record: ``"full"`` (default) records everything the views show;
+            ``"outcome"`` keeps only each endpoint's last state change, for
+            Monte-Carlo runs that tally how runs ended (memory stays constant).
         **overrides: any :class:`~tcpnb.profiles.Profile` field, e.g. ``msl=5.0``.
     """
 
     def __init__(self, delay: float = 0.1, jitter: float = 0.0, loss: float = 0.0, seed: int = 0,
                  profile: _profiles.Profile | ProfileName = "rfc",
                  duplicate: float = 0.0, duplicate_lag: float | None = None,
-                 max_events: int = 100_000, **overrides: Any) -> None:
+                 max_events: int = 100_000, record: RecordLevel = "full",
+                 **overrides: Any) -> None:
         self.profile = _profiles.get(profile).replace(**overrides)
         validate.whole("seed", seed, low=-(2**63), high=2**63)
         validate.whole("max_events", max_events, 1, 10**9)
@@ -84,8 +90,9 @@ class Simulation:
         self.max_events = max_events
         self.now = 0.0
         self.events_processed = 0
-        self.recorder = Recorder()
-        self._queue: list[tuple[float, int, Handler, dict[str, Any]]] = []
+        self.full = validate.choice("record", record, ("full", "outcome")) == "full"
+        self.recorder = Recorder() if self.full else OutcomeRecorder()
+        self._queue: list[tuple[float, int, Handler, tuple[Any, ...]]] = []
         self._counter = itertools.count()
         self._endpoints: dict[str, SimEndpoint] = {}
         self._by_port: dict[int, SimEndpoint] = {}
@@ -136,7 +143,7 @@ class Simulation:
                      dst_port=segment.dst_port or target.endpoint.port)
         segment = Segment(segment.seq, segment.ack, segment.flags, segment.data, segment.window,
                           **ports)
-        self._schedule(at, self._send_injected, segment=segment, src=src, dst=target.name, at=at)
+        self._schedule(at, self._send_injected, segment, src, target.name, at)
 
     def drop(self, src: str, flags: str, nth: int = 1) -> None:
         """Lose the ``nth`` segment from ``src`` whose control bits are ``flags``.
@@ -160,7 +167,7 @@ class Simulation:
         self.link.add_fault(Fault(src, SegmentPattern.parse(flags), nth, action, seconds))
 
     # ------------------------------------------------------------- event loop
-    def _schedule(self, t: float, handler: Handler, **arguments: Any) -> None:
+    def _schedule(self, t: float, handler: Handler, *arguments: Any) -> None:
         heapq.heappush(self._queue, (t, next(self._counter), handler, arguments))
 
     def _at(self, ep: SimEndpoint, at: When, handler: Handler, **arguments: Any) -> None:
@@ -168,7 +175,7 @@ class Simulation:
         if isinstance(at, (OnState, OnReceived)):
             ep.waiting.append((at, handler, arguments))
         else:
-            self._schedule(float(at), handler, **arguments)
+            self._schedule(float(at), _call, handler, arguments)
 
     def peek(self) -> float:
         """The time of the next event, or ``math.inf`` if nothing is left to happen."""
@@ -189,7 +196,7 @@ class Simulation:
         if self.events_processed > self.max_events:
             raise BudgetExceeded(f"the run needed more than max_events={self.max_events} "
                                  "events; pass a larger max_events= if that is expected")
-        handler(**arguments)
+        handler(*arguments)
 
     def run(self, until: float | None = None) -> Trace:
         """Run until nothing is left to happen (or until time ``until``); return the trace."""
@@ -204,7 +211,7 @@ class Simulation:
             if self.events_processed > budget:
                 raise BudgetExceeded(f"the run needed more than max_events={budget} "
                                      "events; pass a larger max_events= if that is expected")
-            handler(**arguments)
+            handler(*arguments)
         if until is not None:
             self.now = until
         return self.trace(until)
@@ -223,13 +230,15 @@ class Simulation:
     # --------------------------------------------------------------- handling
     def _handle(self, ep: SimEndpoint, outputs: list[Output]) -> None:
         """Act on what an endpoint returned: transmit, record, re-arm its timer."""
-        now, name, recorder = self.now, ep.name, self.recorder
+        now, name, recorder, full = self.now, ep.name, self.recorder, self.full
         for out in outputs:
             kind = type(out)  # one lookup per output: this loop runs for every event
             if kind is Transmit:
                 self._transmit(ep, out)  # type: ignore[arg-type]
             elif kind is StateChanged:
                 self._on_state(ep, out)  # type: ignore[arg-type]
+            elif not full and kind is not Delivered:
+                continue  # timers and notices are not part of an outcome
             elif kind is TimerSet:
                 recorder.timer(name, out.name, now, "restarted", out.deadline)  # type: ignore
             elif kind is TimerCancelled or kind is TimerFired:
@@ -243,11 +252,13 @@ class Simulation:
         deadline = ep.endpoint.timer_deadline
         if deadline is not None and (ep.wake_at is None or deadline < ep.wake_at):
             ep.wake_at = deadline  # a later deadline is picked up when this wake comes
-            self._schedule(deadline, self._wake, ep=ep)
+            self._schedule(deadline, self._wake, ep)
 
     def _delivered(self, ep: SimEndpoint, out: Delivered) -> None:
-        self.recorder.delivery(DeliveryRecord(self.now, ep.name, out.data, ep.endpoint.incarnation,
-                                              self.events_processed, self._arriving))
+        if self.full:
+            self.recorder.delivery(DeliveryRecord(self.now, ep.name, out.data,
+                                                  ep.endpoint.incarnation,
+                                                  self.events_processed, self._arriving))
         ep.received_bytes += len(out.data)
         self._check_waiting(ep)
         if ep.parent is not None:  # a server's triggers see what its connections receive
@@ -280,7 +291,7 @@ class Simulation:
                     isinstance(when, OnReceived) and ep.received_bytes >= when.nbytes):
                 if source is not None and source is not ep:  # one of a server's connections
                     arguments = dict(arguments, via=source)
-                self._schedule(self.now + when.delay, handler, **arguments)
+                self._schedule(self.now + when.delay, _call, handler, arguments)
             else:
                 still.append((when, handler, arguments))
         ep.waiting = still
@@ -294,7 +305,7 @@ class Simulation:
             self._handle(ep, ep.endpoint.on_timer(self.now))
         elif deadline is not None:
             ep.wake_at = deadline
-            self._schedule(deadline, self._wake, ep=ep)
+            self._schedule(deadline, self._wake, ep)
 
     # ------------------------------------------------------------- the wire
     def _receiver(self, segment: Segment, create: bool = False) -> SimEndpoint | None:
@@ -336,24 +347,22 @@ class Simulation:
         delivered = verdict.fate is Fate.DELIVERED
         # Arrivals are rounded to the nanosecond, so 0.1 + 0.2 is the 0.3 a reader expects.
         arrival = round(now + verdict.delay, 9) if delivered else None
-        index, event, recorder = len(self.recorder.transmissions), self.events_processed, self.recorder
-        recorder.transmission(Transmission(index, now, arrival, ep.name, target.name, segment,
-                                           verdict.fate, origin, ep.endpoint.incarnation, event))
+        event, recorder, incarnation = self.events_processed, self.recorder, ep.endpoint.incarnation
+        index = recorder.transmission(now, arrival, ep.name, target.name, segment, verdict.fate,
+                                      origin, incarnation, event)
         if arrival is not None:
-            self._schedule(arrival, self._arrive, segment=segment, index=index)
+            self._schedule(arrival, self._arrive, segment, index)
         if verdict.duplicate_after is not None:
-            copy_at, index = round(now + verdict.duplicate_after, 9), index + 1
-            recorder.transmission(Transmission(index, now, copy_at, ep.name, target.name, segment,
-                                               Fate.DELIVERED, Origin.DUPLICATE,
-                                               ep.endpoint.incarnation, event))
-            self._schedule(copy_at, self._arrive, segment=segment, index=index)
+            copy_at = round(now + verdict.duplicate_after, 9)
+            index = recorder.transmission(now, copy_at, ep.name, target.name, segment,
+                                          Fate.DELIVERED, Origin.DUPLICATE, incarnation, event)
+            self._schedule(copy_at, self._arrive, segment, index)
 
     def _send_injected(self, segment: Segment, src: str, dst: str, at: float) -> None:
-        index = len(self.recorder.transmissions)
-        self.recorder.transmission(Transmission(index, max(0.0, at - self.link.delay), at, src,
-                                                dst, segment, Fate.DELIVERED, Origin.INJECTED, 0,
-                                                self.events_processed))
-        self._arrive(segment=segment, index=index)
+        index = self.recorder.transmission(max(0.0, at - self.link.delay), at, src, dst, segment,
+                                           Fate.DELIVERED, Origin.INJECTED, 0,
+                                           self.events_processed)
+        self._arrive(segment, index)
 
     def _arrive(self, segment: Segment, index: int) -> None:
         ep = self._by_port.get(segment.dst_port)  # type: ignore[arg-type]
@@ -365,6 +374,11 @@ class Simulation:
         self._arriving = index
         self._handle(ep, ep.endpoint.receive(segment, self.now))
         self._arriving = None
+
+
+def _call(handler: Handler, arguments: dict[str, Any]) -> None:
+    """An application call that comes due: its arguments go by name."""
+    handler(**arguments)
 
 
 def _checked(segment: Segment) -> Segment:

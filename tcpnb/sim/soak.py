@@ -27,6 +27,7 @@ import hashlib
 import random
 from collections import defaultdict
 from collections.abc import Iterable
+from typing import Any
 
 from ..core.isn import ClockISN
 from ..core.segment import Flags, Segment
@@ -50,7 +51,7 @@ _INJECTED = (Flags.SYN, Flags.RST, Flags.ACK, Flags.FIN | Flags.ACK, Flags.RST |
 def random_run(seed: int, max_events: int = 200_000) -> Simulation:
     """A simulation with random network, settings and application, fixed by ``seed`` (not run)."""
     rng = random.Random(seed)
-    settings: dict[str, float] = {}
+    settings: dict[str, Any] = {}
     if rng.random() < 0.5:
         settings["msl"] = rng.choice((0.5, 2.0, 10.0))
     if rng.random() < 0.2:

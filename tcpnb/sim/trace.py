@@ -15,6 +15,7 @@ from typing import Any, Union
 from ..core import validate
 from ..core.errors import UsageError
 from ..core.outputs import Timer
+from ..core.records import fast_init
 from ..core.segment import Segment
 from ..core.states import HostEvent, Label, State, Trigger
 
@@ -37,6 +38,7 @@ class Origin(enum.Enum):
     INJECTED = "injected"    # put there by sim.inject(): an old duplicate from nowhere
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class Transmission:
     """One segment's trip from ``src`` to ``dst``."""
@@ -69,6 +71,7 @@ class Observation(Label):
 RecordCause = Union[Trigger, HostEvent, Observation]
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class StateRecord:
     """Endpoint ``endpoint`` moved from ``old`` to ``new`` at time ``t``."""
@@ -84,6 +87,7 @@ class StateRecord:
     event: int = 0
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class NoticeRecord:
     """A message to an endpoint's user ("error: connection refused")."""
@@ -94,6 +98,7 @@ class NoticeRecord:
     event: int = 0
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class AppCall:
     """The application called ``call`` ("connect", "send", "shutdown", "close", ...) at ``t``.
@@ -110,6 +115,7 @@ class AppCall:
     rfc: str = ""
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class TimerSpan:
     """A timer that ran from ``start`` to ``end``; ``outcome`` is fired, cancelled, restarted or running."""
@@ -122,6 +128,7 @@ class TimerSpan:
     outcome: str
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class DeliveryRecord:
     """Bytes handed in order to ``endpoint``'s application."""

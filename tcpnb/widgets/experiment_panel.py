@@ -35,8 +35,9 @@ from ..course.experiment import Experiment, Results
 from .background import Slices
 from .panel import Control, Panel, error_html
 
-#: Seconds from a change to the first estimate drawn; of runs per slice; between two drawings.
-ANSWER, SLICE, REDRAW = 0.18, 0.03, 0.5
+#: Seconds from a change to the first estimate drawn (under the 0.2 s a learner waits for, with
+#: room for a slow drawing); of runs per slice; between two drawings.
+ANSWER, SLICE, REDRAW = 0.15, 0.03, 0.5
 #: Seconds of runs before the panel is first shown: the cell that makes it takes about this
 #: long, and a page made without a kernel (the offline edition) shows that estimate.
 INITIAL = 1.0
