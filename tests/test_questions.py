@@ -264,6 +264,32 @@ def _time_wait_linux() -> int:
     return round(real.summary("time_wait_length")["findings"]["time_wait_length_min"])
 
 
+# -- notebooks 05 and 06 (text-c): design questions, checked against runs and captures
+def _extra_acks() -> int:
+    def opening(trace: Any) -> list[str]:
+        return sorted(f"{t.src} {t.segment.flags}" for t in trace.transmissions[:6])
+    kernel = real.kernel("simultaneous_open")
+    by_rules = real.simulate("simultaneous_open", profile="rfc")
+    assert opening(kernel) == opening(by_rules) and [f.split()[1] for f in opening(kernel)].count("ACK") == 2
+    assert all(5 in kernel.params["options"][i]["other"] for i in (4, 5))  # D-SACK: the SYN again
+    return 1  # "Nobody: ... §3.10.7.4's first check answers it with an ACK"
+
+
+def _msl_from_time_wait() -> int:
+    from tcpnb import profiles
+
+    found = real.summary("time_wait_length")["findings"]
+    assert 60 <= found["time_wait_length_min"] <= 60 + real.slot(60)
+    assert profiles.LINUX.replace(msl=120.0).time_wait_length == 60  # the MSL does not set it
+    return 1  # "Linux has no MSL at all: TIME-WAIT is a fixed 60 s constant"
+
+
+TEXT_C_FACTS: dict[str, Callable[[], Any]] = {
+    "extra_acks": _extra_acks,
+    "msl_from_time_wait": _msl_from_time_wait,
+}
+
+
 #: id -> what a run (or a capture of Linux) says the answer is: a number, an option's text or index.
 FACTS: dict[str, Callable[[], Any]] = {
     "minimum_messages": lambda: _knows_both_directions(scenarios.three_way_handshake(data=0)),
@@ -298,6 +324,7 @@ FACTS: dict[str, Callable[[], Any]] = {
     "ack_of_request": _ack_of_request,
     "syn_spacing": _syn_spacing,
     "time_wait_linux": _time_wait_linux,
+    **TEXT_C_FACTS,
 }
 
 #: Questions whose answer is a statement of an RFC or a definition, not a fact about a run.
