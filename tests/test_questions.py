@@ -223,7 +223,7 @@ def _diagram_or_rules() -> int:
     assert step.new is State.TIME_WAIT
     row = TRANSITIONS[(State.FIN_WAIT_1, Trigger(step.cause))]
     assert not row.in_figure_5 and "note 2" in row.reference
-    return 1  # "Both: the RFC's text requires the transition, and the figure leaves it out"
+    return 1  # "Both: the RFC's text takes the endpoint to TIME-WAIT on that one segment, ..."
 
 
 def _fin_ack_number() -> int:
@@ -284,7 +284,29 @@ def _msl_from_time_wait() -> int:
     return 1  # "Linux has no MSL at all: TIME-WAIT is a fixed 60 s constant"
 
 
+def _figure_only_rst() -> int:
+    trace = scenarios.half_open_data()  # A reboots; B's data draws A's RST
+    step = next(r for r in trace.state_changes if r.endpoint == "B" and r.old is State.ESTABLISHED)
+    assert (step.new, step.cause) == (State.CLOSED, Trigger.RCV_RST)
+    row = TRANSITIONS[(State.ESTABLISHED, Trigger.RCV_RST)]
+    assert not row.in_figure_5 and row.action == "connection reset" and "note 3" in row.reference
+    return 1  # "It has no arrow for it, so it stays ESTABLISHED; RFC 9293 says enter CLOSED ..."
+
+
+def _synack_twice() -> int:
+    def b_sent(trace: Any) -> list[str]:
+        return [str(t.segment.flags) for t in trace.transmissions if t.src == "B"][:3]
+    ack_lost = scenarios.third_ack_lost(delay=0.1)
+    assert b_sent(ack_lost) == ["SYN,ACK", "SYN,ACK"] and ack_lost.final_state("B") is State.ESTABLISHED
+    for profile in ("rfc", "linux"):  # a lost SYN,ACK: A repeats its SYN and B answers it as well
+        synack_lost = scenarios.synack_lost(times=1, delay=0.1, profile=profile)
+        assert len(b_sent(synack_lost)) == 3 and b_sent(synack_lost)[:2] == ["SYN,ACK", "SYN,ACK"]
+    return 1  # "A's ACK, the third segment: ..."
+
+
 TEXT_C_FACTS: dict[str, Callable[[], Any]] = {
+    "figure_only_rst": _figure_only_rst,
+    "synack_twice": _synack_twice,
     "extra_acks": _extra_acks,
     "msl_from_time_wait": _msl_from_time_wait,
 }
