@@ -71,6 +71,7 @@ class Course:
             notebook["cells"].append({"cell_type": "code", "metadata": {}, "outputs": [],
                                       "execution_count": None, "source": f"print({DONE!r})"})
             (root / "notebooks" / name).write_text(json.dumps(notebook))
+        (root / "notebooks" / "questions").symlink_to(ROOT / "notebooks" / "questions")
         (root / "data").symlink_to(ROOT / "data")
         home = tmp / "jupyter"
         notebook_settings = home / "settings" / "@jupyterlab" / "notebook-extension"
