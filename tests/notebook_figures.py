@@ -73,18 +73,19 @@ CALLS: dict[str, list[tuple[str, Build]]] = {
     "06": [("normal close together", lambda: ladder(real.together("normal_close"), labels=False,
                                                     cut=1.0, title="normal_close: Linux (left) and "
                                                     "tcpnb with profiles.LINUX (right)")),
-           ("syn lost together", lambda: ladder(real.together("syn_lost"), labels=False,
-                                                title="syn_lost: six SYNs dropped. Linux (left), "
-                                                "tcpnb (right)")),
-           ("final ack lost together", lambda: ladder(real.together("final_ack_lost"), labels=False,
-                                                      cut=1.0, title="final_ack_lost: Linux (left), "
-                                                      "tcpnb (right)")),
            ("delayed ack together", lambda: ladder(real.together("delayed_ack"), labels=False, cut=1.0,
                                                    title="delayed_ack: the 2nd request's ACK waits 46 ms "
                                                    "in Linux (left), not in the model")),
            ("simultaneous open together", lambda: ladder(
                real.together("simultaneous_open"), title="simultaneous_open over a 100 ms path, "
-               "captured at the client: Linux (left), tcpnb (right)"))],
+               "captured at the client: Linux (left), tcpnb (right)")),
+           # the optional deep dive "timers in a real kernel"
+           ("syn lost together", lambda: ladder(real.together("syn_lost"), labels=False,
+                                                title="syn_lost: six SYNs dropped. Linux (left), "
+                                                "tcpnb (right)")),
+           ("final ack lost together", lambda: ladder(real.together("final_ack_lost"), labels=False,
+                                                      cut=1.0, title="final_ack_lost: Linux (left), "
+                                                      "tcpnb (right)"))],
 }
 
 

@@ -223,7 +223,7 @@ def _diagram_or_rules() -> int:
     assert step.new is State.TIME_WAIT
     row = TRANSITIONS[(State.FIN_WAIT_1, Trigger(step.cause))]
     assert not row.in_figure_5 and "note 2" in row.reference
-    return 1  # "Both: the RFC's text requires the transition, and the figure leaves it out"
+    return 1  # "Both: the RFC's text takes the endpoint to TIME-WAIT on that one segment, ..."
 
 
 def _fin_ack_number() -> int:
@@ -264,6 +264,54 @@ def _time_wait_linux() -> int:
     return round(real.summary("time_wait_length")["findings"]["time_wait_length_min"])
 
 
+# -- notebooks 05 and 06 (text-c): design questions, checked against runs and captures
+def _extra_acks() -> int:
+    def opening(trace: Any) -> list[str]:
+        return sorted(f"{t.src} {t.segment.flags}" for t in trace.transmissions[:6])
+    kernel = real.kernel("simultaneous_open")
+    by_rules = real.simulate("simultaneous_open", profile="rfc")
+    assert opening(kernel) == opening(by_rules) and [f.split()[1] for f in opening(kernel)].count("ACK") == 2
+    assert all(5 in kernel.params["options"][i]["other"] for i in (4, 5))  # D-SACK: the SYN again
+    return 1  # "Nobody: ... §3.10.7.4's first check answers it with an ACK"
+
+
+def _msl_from_time_wait() -> int:
+    from tcpnb import profiles
+
+    found = real.summary("time_wait_length")["findings"]
+    assert 60 <= found["time_wait_length_min"] <= 60 + real.slot(60)
+    assert profiles.LINUX.replace(msl=120.0).time_wait_length == 60  # the MSL does not set it
+    return 1  # "Linux has no MSL at all: TIME-WAIT is a fixed 60 s constant"
+
+
+def _figure_only_rst() -> int:
+    trace = scenarios.half_open_data()  # A reboots; B's data draws A's RST
+    step = next(r for r in trace.state_changes if r.endpoint == "B" and r.old is State.ESTABLISHED)
+    assert (step.new, step.cause) == (State.CLOSED, Trigger.RCV_RST)
+    row = TRANSITIONS[(State.ESTABLISHED, Trigger.RCV_RST)]
+    assert not row.in_figure_5 and row.action == "connection reset" and "note 3" in row.reference
+    return 1  # "It has no arrow for it, so it stays ESTABLISHED; RFC 9293 says enter CLOSED ..."
+
+
+def _synack_twice() -> int:
+    def b_sent(trace: Any) -> list[str]:
+        return [str(t.segment.flags) for t in trace.transmissions if t.src == "B"][:3]
+    ack_lost = scenarios.third_ack_lost(delay=0.1)
+    assert b_sent(ack_lost) == ["SYN,ACK", "SYN,ACK"] and ack_lost.final_state("B") is State.ESTABLISHED
+    for profile in ("rfc", "linux"):  # a lost SYN,ACK: A repeats its SYN and B answers it as well
+        synack_lost = scenarios.synack_lost(times=1, delay=0.1, profile=profile)
+        assert len(b_sent(synack_lost)) == 3 and b_sent(synack_lost)[:2] == ["SYN,ACK", "SYN,ACK"]
+    return 1  # "A's ACK, the third segment: ..."
+
+
+TEXT_C_FACTS: dict[str, Callable[[], Any]] = {
+    "figure_only_rst": _figure_only_rst,
+    "synack_twice": _synack_twice,
+    "extra_acks": _extra_acks,
+    "msl_from_time_wait": _msl_from_time_wait,
+}
+
+
 #: id -> what a run (or a capture of Linux) says the answer is: a number, an option's text or index.
 FACTS: dict[str, Callable[[], Any]] = {
     "minimum_messages": lambda: _knows_both_directions(scenarios.three_way_handshake(data=0)),
@@ -298,6 +346,7 @@ FACTS: dict[str, Callable[[], Any]] = {
     "ack_of_request": _ack_of_request,
     "syn_spacing": _syn_spacing,
     "time_wait_linux": _time_wait_linux,
+    **TEXT_C_FACTS,
 }
 
 #: Questions whose answer is a statement of an RFC or a definition, not a fact about a run.

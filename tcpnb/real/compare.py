@@ -58,9 +58,12 @@ _SAME_JIFFY = ("Two timers were due at the same moment.  The kernel's timer whee
 
 #: What differs in every capture and is not compared.
 EVERYWHERE: tuple[Difference, ...] = (
-    Difference("PSH", "Linux sets PSH on every data segment; the model sends none.",
-               "PSH asks the receiver to deliver at once (RFC 9293 §3.9.1); connection "
-               "management does not depend on it, so the comparison ignores it."),
+    Difference("PSH", "Linux sets PSH on the last segment of each write (here every write fits "
+               "in one segment, so every data segment has it); the model sends none.",
+               "PSH asks the receiver to deliver at once (RFC 9293 §3.9.1.2; without a push "
+               "call the sender MUST set it on the last buffered segment, MUST-61: the model "
+               "leaves it out, a simplification). Connection management does not depend on "
+               "it, so the comparison ignores it."),
     Difference("window", "Linux advertises its free receive buffer, scaled by 2**10 after the "
                "handshake (raw 63-70, i.e. 64-70 KB); the model a fixed 65535.",
                "tcpnb has no flow control: its window only decides which sequence numbers "
@@ -68,14 +71,18 @@ EVERYWHERE: tuple[Difference, ...] = (
     Difference("options", "Linux SYNs carry MSS, SACK-permitted, timestamps and window scale; "
                "every later segment a timestamp. The model sends no options.",
                "Options change neither the states nor the sequence numbers of an open or a "
-               "close (RFC 9293 §3.1, §3.7.1; RFC 7323)."),
+               "close (RFC 9293 §3.1, §3.7.1; RFC 7323). RFC 9293 requires sending and "
+               "receiving the MSS option (§3.7.1, MUST-14): leaving it out is the model's "
+               "simplification."),
 )
 
 DIFFERENCES: dict[str, tuple[Difference, ...]] = {
     "delayed_ack": (
         Difference("delayed ACK", "The 2nd request is ACKed after 45.9 ms, by the delayed-ACK "
                    "timer; the model ACKs it at once, like every other data segment.",
-                   "After the server answered the 1st request at once, Linux took the "
+                   "Delaying an ACK is RFC behaviour (RFC 9293 §3.8.6.3: SHLD-18, by less "
+                   "than 0.5 s, MUST-40). After the server answered the 1st request at once, "
+                   "Linux took the "
                    "connection to be interactive ('ping-pong' mode) and held the ACK back, "
                    "hoping to send it with the reply; when the timer fired first, it went back "
                    "to quick ACKs. profiles.LINUX has one fixed delay for data (0: quick-ACK "
@@ -108,7 +115,8 @@ NOTES: dict[str, str] = {
     "time_wait_length": (
         "TIME-WAIT is TCP_TIMEWAIT_LEN = 60 s in Linux, not 2 x MSL; the socket went away "
         "60.85-60.96 s after the last ACK, one timer-wheel slot (2.048 s at 60 s) at most late."),
-    "normal_close": "The ACK of the FIN is delayed 42 ms by Linux, 40 ms by the model.",
+    "normal_close": ("The ACK of the FIN is delayed 42 ms by Linux, 40 ms by the model: a delayed "
+                     "ACK, as RFC 9293 §3.8.6.3 recommends (SHLD-18, MUST-40)."),
 }
 
 
