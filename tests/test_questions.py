@@ -315,3 +315,15 @@ def test_every_question_is_checked_or_about_the_rfc_text() -> None:
 def test_the_stated_answer_is_what_the_run_shows(name: str) -> None:
     verdict = QUESTIONS[name].check(FACTS[name]())
     assert verdict.correct, verdict.message
+
+
+# ---------------------------------------------- notebooks 00-02: design questions (issue 12 item 6)
+def _reject_too_late() -> int:
+    for delay in (0.1, 0.01):
+        run = stale.replayed(stale.replay("two-way", delay=delay))
+        assert run.delivered is not None and run.rejected is not None
+        assert run.delivered < run.rejected  # the request ran before the reject arrived
+    return 0  # "Only A can tell that the SYN is old, and its RST needs a round trip ..."
+
+
+FACTS.update({"reject_too_late": _reject_too_late})
