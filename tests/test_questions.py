@@ -327,3 +327,23 @@ def _reject_too_late() -> int:
 
 
 FACTS.update({"reject_too_late": _reject_too_late})
+
+
+def _ack_not_ok() -> int:
+    _, synack, ack = scenarios.three_way_handshake(data=0).segments()
+    assert ack.ack == synack.seq + 1  # computed from the ISN B just chose
+    # Figure 8: B's two SYN,ACKs carry different ISNs, so only the fresh answer completes B.
+    trace = scenarios.old_duplicate_syn()
+    isns = [s.seq for s in trace.segments("B") if str(s.flags) == "SYN,ACK"]
+    final = [s for s in trace.segments("A") if str(s.flags) == "ACK"][-1]
+    assert isns == [300, 400] and final.ack == 401 and trace.final_state("B") is State.ESTABLISHED
+    return 1  # "Only a number computed from the ISN B just chose proves ..."
+
+
+def _late_copies_two_messages() -> int:
+    two_way = stale.compare(runs=100, loss=0.0).at(handshake="two-way")
+    assert two_way.total("unwanted_open") > 0  # no loss, yet B opened connections for nobody
+    return 2  # "No: a late copy of an old SYN looks exactly like a new one ..."
+
+
+FACTS.update({"ack_not_ok": _ack_not_ok, "late_copies_two_messages": _late_copies_two_messages})
