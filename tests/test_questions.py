@@ -347,3 +347,32 @@ def _late_copies_two_messages() -> int:
 
 
 FACTS.update({"ack_not_ok": _ack_not_ok, "late_copies_two_messages": _late_copies_two_messages})
+
+
+def _figure_or_rules() -> int:
+    trace = scenarios.simultaneous_open(delay=0.1)
+    acks = [s for s in trace.segments() if str(s.flags) == "ACK"]
+    synacks = [s for s in trace.segments() if str(s.flags) == "SYN,ACK"]
+    assert len(trace.segments()) == 6 and len(acks) == 2  # Figure 7 draws four
+    assert sorted(a.ack for a in acks) == sorted(s.seq + 1 for s in synacks)  # RCV.NXT: past the SYN
+    return 2  # "Each side already took the peer's SYN ... the first check ..."
+
+
+def _no_timer_for_third_ack() -> int:
+    trace = scenarios.third_ack_lost(delay=0.1)
+    by_a = [t for t in trace.transmissions if t.src == "A"]
+    assert all(t.origin.value == "original" for t in by_a)  # A never retransmits
+    assert any(t.src == "B" and t.origin.value == "retransmission" for t in trace.transmissions)
+    assert round(analysis.established_at(trace), 3) == 1.3
+    return 0  # "Nothing ever acknowledges a bare ACK ... B's timer ... repairs the loss"
+
+
+def _server_keeps_listening() -> int:
+    trace = scenarios.old_duplicate_syn(accept=True)
+    assert trace.state_sequence("B") == [State.CLOSED, State.LISTEN]
+    assert {n for n in trace.endpoints if n.startswith("B:")} == {"B:1", "B:2"}
+    return 2  # "A socket server keeps a listening TCB in LISTEN ..."
+
+
+FACTS.update({"figure_or_rules": _figure_or_rules, "no_timer_for_third_ack": _no_timer_for_third_ack,
+              "server_keeps_listening": _server_keeps_listening})
