@@ -71,6 +71,7 @@ class Course:
             notebook["cells"].append({"cell_type": "code", "metadata": {}, "outputs": [],
                                       "execution_count": None, "source": f"print({DONE!r})"})
             (root / "notebooks" / name).write_text(json.dumps(notebook))
+        (root / "notebooks" / "questions").symlink_to(ROOT / "notebooks" / "questions")
         (root / "data").symlink_to(ROOT / "data")
         home = tmp / "jupyter"
         notebook_settings = home / "settings" / "@jupyterlab" / "notebook-extension"
@@ -79,6 +80,7 @@ class Course:
             json.dumps({"windowingMode": "none"}))  # draw every cell, in view or not
         self.lab = Lab(root, home)
         self.visits: dict[str, Visit] = {}
+        self.failed: dict[str, BaseException] = {}  # a failed visit fails its tests, once
         self._browser = chromium()
         self.browser = self._browser.__enter__()
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
@@ -88,8 +90,14 @@ class Course:
         self.lab.stop()
 
     def visit(self, notebook: str) -> Visit:
+        if notebook in self.failed:
+            pytest.fail(f"{notebook}: the visit failed earlier: {self.failed[notebook]!r}")
         if notebook not in self.visits:
-            self.visits[notebook] = self._visit(notebook)
+            try:
+                self.visits[notebook] = self._visit(notebook)
+            except Exception as error:
+                self.failed[notebook] = error
+                raise
         return self.visits[notebook]
 
     def _visit(self, notebook: str) -> Visit:
