@@ -313,6 +313,8 @@ def window_figure(gap: float = 1.0, **kwargs: Any) -> go.Figure:
 _QUANTITIES = {"unwanted_open": "opened for nobody (ESTABLISHED)",
                "unwanted": "late SYNs B acted on",
                "seconds": "server-seconds held"}
+_AXIS_TITLES = {"unwanted_open": "opened for nobody", "unwanted": "late SYNs acted on",
+                "seconds": "server-seconds held"}
 
 
 def sweep_figure(results: Results, *, label: str | None = None,
@@ -343,7 +345,7 @@ def sweep_figure(results: Results, *, label: str | None = None,
     top = max([per_100(p, quantity) for p in results] + [1.0])
     fig.update_layout(**layout, xaxis=dict(title=label or name, showgrid=True,
                                            gridcolor="#eeeeee"),
-                      yaxis=dict(title=_QUANTITIES[quantity] + "<br>per 100 connections",
+                      yaxis=dict(title=_AXIS_TITLES[quantity] + "<br>per 100 connections",
                                  range=[0, 1.15 * top], rangemode="tozero"))
     return fig
 
