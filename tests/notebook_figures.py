@@ -48,6 +48,7 @@ CALLS: dict[str, list[tuple[str, Build]]] = {
     "02": [("two-way", lambda: ladder(stale.connection("two-way", delay=0.1))),
            ("old SYN, two-way", lambda: ladder(scenarios.old_duplicate_syn_two_way(delay=0.1), cut=0.5)),
            ("old SYN, TCP", lambda: ladder(scenarios.old_duplicate_syn(delay=0.1))),
+           ("old request, two-way", lambda: ladder(stale.replay("two-way", delay=0.1))),
            ("waste panel", lambda: stale.compare_figure(stale.compare(runs=100))),
            ("sweep by rate", lambda: stale.sweep_figure(stale.sweep(
                {"duplicate": [0.0, 0.05, 0.1, 0.2, 0.3]}, runs=100),

@@ -233,6 +233,7 @@ def _dark(page: Any, found: Visit) -> dict[str, Any]:
         if shown.count():
             shown.scroll_into_view_if_needed()
             page.screenshot(path=str(ARTIFACTS / f"00_dark_{what}.png"))
+    page.mouse.move(0, 0)  # no hovered table row: JupyterLab's hover tint is not the course's colour
     colours = page.evaluate(COLOURS_JS)
     menu(page, "Settings", "Theme")  # back to light for the notebooks after this one
     page.locator(".lm-Menu-itemLabel", has_text=re.compile("^JupyterLab Light$")).click()

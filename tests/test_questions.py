@@ -364,3 +364,64 @@ def test_every_question_is_checked_or_about_the_rfc_text() -> None:
 def test_the_stated_answer_is_what_the_run_shows(name: str) -> None:
     verdict = QUESTIONS[name].check(FACTS[name]())
     assert verdict.correct, verdict.message
+
+
+# ---------------------------------------------- notebooks 00-02: design questions (issue 12 item 6)
+def _reject_too_late() -> int:
+    for delay in (0.1, 0.01):
+        run = stale.replayed(stale.replay("two-way", delay=delay))
+        assert run.delivered is not None and run.rejected is not None
+        assert run.delivered < run.rejected  # the request ran before the reject arrived
+    return 0  # "Only A can tell that the SYN is old, and its RST needs a round trip ..."
+
+
+FACTS.update({"reject_too_late": _reject_too_late})
+
+
+def _ack_not_ok() -> int:
+    _, synack, ack = scenarios.three_way_handshake(data=0).segments()
+    assert ack.ack == synack.seq + 1  # computed from the ISN B just chose
+    # Figure 8: B's two SYN,ACKs carry different ISNs, so only the fresh answer completes B.
+    trace = scenarios.old_duplicate_syn()
+    isns = [s.seq for s in trace.segments("B") if str(s.flags) == "SYN,ACK"]
+    final = [s for s in trace.segments("A") if str(s.flags) == "ACK"][-1]
+    assert isns == [300, 400] and final.ack == 401 and trace.final_state("B") is State.ESTABLISHED
+    return 1  # "Only a number computed from the ISN B just chose proves ..."
+
+
+def _late_copies_two_messages() -> int:
+    two_way = stale.compare(runs=100, loss=0.0).at(handshake="two-way")
+    assert two_way.total("unwanted_open") > 0  # no loss, yet B opened connections for nobody
+    return 2  # "No: a late copy of an old SYN looks exactly like a new one ..."
+
+
+FACTS.update({"ack_not_ok": _ack_not_ok, "late_copies_two_messages": _late_copies_two_messages})
+
+
+def _figure_or_rules() -> int:
+    trace = scenarios.simultaneous_open(delay=0.1)
+    acks = [s for s in trace.segments() if str(s.flags) == "ACK"]
+    synacks = [s for s in trace.segments() if str(s.flags) == "SYN,ACK"]
+    assert len(trace.segments()) == 6 and len(acks) == 2  # Figure 7 draws four
+    assert sorted(a.ack for a in acks) == sorted(s.seq + 1 for s in synacks)  # RCV.NXT: past the SYN
+    return 2  # "Each side already took the peer's SYN ... the first check ..."
+
+
+def _no_timer_for_third_ack() -> int:
+    trace = scenarios.third_ack_lost(delay=0.1)
+    by_a = [t for t in trace.transmissions if t.src == "A"]
+    assert all(t.origin.value == "original" for t in by_a)  # A never retransmits
+    assert any(t.src == "B" and t.origin.value == "retransmission" for t in trace.transmissions)
+    assert round(analysis.established_at(trace), 3) == 1.3
+    return 0  # "Nothing ever acknowledges a bare ACK ... B's timer ... repairs the loss"
+
+
+def _server_keeps_listening() -> int:
+    trace = scenarios.old_duplicate_syn(accept=True)
+    assert trace.state_sequence("B") == [State.CLOSED, State.LISTEN]
+    assert {n for n in trace.endpoints if n.startswith("B:")} == {"B:1", "B:2"}
+    return 2  # "A socket server keeps a listening TCB in LISTEN ..."
+
+
+FACTS.update({"figure_or_rules": _figure_or_rules, "no_timer_for_third_ack": _no_timer_for_third_ack,
+              "server_keeps_listening": _server_keeps_listening})

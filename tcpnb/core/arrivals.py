@@ -79,8 +79,6 @@ def _in_syn_sent(tcb: Tcb, seg: Segment, now: float) -> None:
     ack_ok = False
     if Flags.ACK in flags:
         if not seq_between(tcb.snd_una, seg.ack, tcb.snd_nxt):
-            if tcb.handshake is Handshake.TWO_WAY:
-                return
             if Flags.RST not in flags:  # e.g. Figure 8 line 5: <SEQ=91><CTL=RST>
                 tcb.emit(Transmit(tcb.segment(seg.ack, Flags.RST)))
             return

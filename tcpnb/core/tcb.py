@@ -207,8 +207,6 @@ class Tcb:
         """The RST that answers a segment for no connection (§3.10.7.1, §3.5.2 case 1)."""
         if Flags.RST in seg.flags:
             return
-        if self.handshake is Handshake.TWO_WAY and Flags.SYN | Flags.ACK in seg.flags:
-            return  # the two-way variant has no message that rejects a stale reply
         if Flags.ACK in seg.flags:
             reply = Segment(seq=seg.ack, flags=Flags.RST, window=0,
                             src_port=seg.dst_port, dst_port=seg.src_port)

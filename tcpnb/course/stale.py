@@ -1,14 +1,18 @@
-"""Stale requests: what an old duplicate SYN costs a server, and why ISNs come from a clock.
+"""Stale requests: what an old duplicate SYN makes a server do, and why ISNs come from a clock.
 
-Two experiments for the course's notebook 02 ("why not two messages?"):
+Three experiments for the course's notebook 02 ("why not two messages?"):
 
+* :func:`replay` sends one old SYN that carries a request to a listening
+  server.  The two-way variant (NOT TCP: the server is open on the SYN alone)
+  hands the request to the server's application at once; the client's reject
+  (a RST, as TCP's client sends) arrives one round trip later, too late.
+  TCP's server waits for the client's verdict (RFC 9293 §3.4.1, §3.5).
 * :func:`experiment` runs many short connections over a network that keeps a
   copy of some segments and delivers it late (``duplicate``, ``lag``).  A late
   copy of a SYN reaches the server after the real connection is over.  The
   experiment counts the connections the server then set up that no client
-  wanted (:func:`tcpnb.sim.analysis.unwanted`), and the seconds it held them,
-  for the two-way variant (NOT TCP: the server is open on the SYN alone) and
-  for TCP's three-way handshake.
+  wanted (:func:`tcpnb.sim.analysis.unwanted`), those it counted as open, and
+  the seconds it held them, for the two-way variant and TCP's three-way handshake.
 * :func:`isn_window` asks whether an old segment falls inside the receive
   window of a new connection between the same ports, when the initial
   sequence numbers are fixed and when they come from RFC 9293's clock
@@ -29,7 +33,7 @@ from ..core import validate
 from ..core.errors import UsageError
 from ..core.isn import ClockISN, FixedISN, figure_pair
 from ..core.options import HandshakeName, IsnKind
-from ..core.segment import SEQ_SPACE, seq_add, seq_diff
+from ..core.segment import SEQ_SPACE, Flags, Segment, seq_add, seq_diff
 from ..core.states import State
 from ..sim import analysis
 from ..sim.simulation import Simulation
@@ -74,6 +78,49 @@ def connection(handshake: HandshakeName = "three-way", *, request: int = 100, re
     a.close(at=on_received(reply))
     b.close(at=on_state(State.CLOSE_WAIT))
     return sim.run()
+
+
+# ------------------------------------------------------------ one old request
+REQUEST = b"POST /transfer?amount=100"  # the request the old SYN carries in :func:`replay`
+
+
+def replay(handshake: HandshakeName = "three-way", *, request: bytes = REQUEST, at: float = 1.0,
+           **net: Any) -> Trace:
+    """An old SYN carrying ``request`` reaches a listening B at ``at``; A has no connection.
+
+    Data on a SYN is legal (RFC 9293 §3.10.7.3); TCP's receiver must not hand
+    it to its user before the connection is ESTABLISHED (§3.5).  A answers B's
+    SYN,ACK, which acknowledges nothing it sent, with a RST (§3.10.7.1) in both
+    variants.  ``net`` goes to :class:`~tcpnb.sim.simulation.Simulation`.
+    """
+    _check_handshake(handshake)
+    if not isinstance(request, bytes) or not request:
+        raise UsageError(f"request must be non-empty bytes, got {request!r}")
+    sim = Simulation(**net)
+    sim.endpoint("A", isn=100, handshake=handshake)
+    b = sim.endpoint("B", isn=300, handshake=handshake)
+    b.listen(reopen=True)
+    sim.inject(Segment(seq=90, flags=Flags.SYN, data=request), src="A", dst="B",
+               at=validate.seconds("at", at))
+    return sim.run(until=at + 10)
+
+
+@dataclass(frozen=True, slots=True)
+class Replayed:
+    """What B did with the old request of :func:`replay` (times in seconds, None: never)."""
+
+    committed: float | None   # B entered ESTABLISHED on the old SYN
+    delivered: float | None   # B's application received the old request
+    rejected: float | None    # A's RST reached B
+
+
+def replayed(trace: Trace, server: str = "B") -> Replayed:
+    """Read a :func:`replay` run: when ``server`` committed, delivered and was told "no"."""
+    committed = next((t for t, s in trace.states(server) if s is State.ESTABLISHED), None)
+    delivered = next((d.t for d in trace.deliveries if d.endpoint == server), None)
+    rejected = next((r.t for r in trace.state_changes
+                     if r.endpoint == server and str(r.cause).startswith("rcv RST")), None)
+    return Replayed(committed, delivered, rejected)
 
 
 # --------------------------------------------------------------- Monte Carlo
@@ -203,7 +250,12 @@ def clock_danger(old_offset: int = 1, old_length: int = 100, window: int = 65535
 
 
 def wrap_time(tick: float = TICK) -> float:
-    """Seconds until the ISN clock comes round again: 2**32 ticks (about 4.8 hours at 4 µs)."""
+    """Seconds until the ISN clock comes round again: 2**32 ticks.
+
+    At exactly 4 µs that is 4.77 hours; RFC 9293 §3.4.1 says "approximately
+    every 4.55 hours".  Not to be confused with one connection's data running
+    through 2**32 numbers (§3.4.3, PAWS), which at 1 Gbps takes 34 s.
+    """
     return SEQ_SPACE * tick
 
 
@@ -258,55 +310,70 @@ def window_figure(gap: float = 1.0, **kwargs: Any) -> go.Figure:
     return fig
 
 
-def sweep_figure(results: Results, *, label: str | None = None) -> go.Figure:
-    """Server-seconds held for unwanted connections per 100 connections (log scale).
+_QUANTITIES = {"unwanted_open": "opened for nobody (ESTABLISHED)",
+               "unwanted": "late SYNs B acted on",
+               "seconds": "server-seconds held"}
+_AXIS_TITLES = {"unwanted_open": "opened for nobody", "unwanted": "late SYNs acted on",
+                "seconds": "server-seconds held"}
 
-    The x axis is the grid's first setting.  A point with no waste at all has no
-    place on a log scale and is left out.
+
+def sweep_figure(results: Results, *, label: str | None = None,
+                 quantity: str = "unwanted_open") -> go.Figure:
+    """``quantity`` per 100 connections for both handshakes, against the grid's first setting.
+
+    ``quantity`` is ``"unwanted_open"`` (connections the server counted as open
+    that no client wanted, the default), ``"unwanted"`` or ``"seconds"``.
     """
     import plotly.graph_objects as go
 
     from ..views import palette
 
+    validate.choice("quantity", quantity, tuple(_QUANTITIES))
     name = next(iter(results.grid))
     fig = go.Figure()
     for handshake in HANDSHAKES:
         mine = [p for p in results if p.settings["handshake"] == handshake]
         fig.add_trace(go.Scatter(
-            x=[p.settings[name] for p in mine], y=[per_100(p, "seconds") or None for p in mine],
+            x=[p.settings[name] for p in mine], y=[per_100(p, quantity) for p in mine],
             mode="lines+markers", name=_handshake_name(handshake),
             line=dict(color=_HANDSHAKE_COLOURS[handshake]),
             customdata=[[per_100(p, "unwanted")] for p in mine],
-            hovertemplate="%{y:.1f} s per 100 connections<br>"
-                          "%{customdata[0]:.1f} unwanted connections<extra></extra>"))
-    layout = palette.base_layout("What late SYN copies cost the server", 400,
+            hovertemplate="%{y:.1f} per 100 connections<br>"
+                          "%{customdata[0]:.1f} late SYNs acted on<extra></extra>"))
+    layout = palette.base_layout("What late SYN copies make the server do", 400,
                                  legend=[_handshake_name(h) for h in HANDSHAKES], below=50)
+    top = max([per_100(p, quantity) for p in results] + [1.0])
     fig.update_layout(**layout, xaxis=dict(title=label or name, showgrid=True,
                                            gridcolor="#eeeeee"),
-                      yaxis=palette.log_axis([per_100(p, "seconds") for p in results],
-                                             "server-seconds held<br>per 100 connections"))
+                      yaxis=dict(title=_AXIS_TITLES[quantity] + "<br>per 100 connections",
+                                 range=[0, 1.15 * top], rangemode="tozero"))
     return fig
 
 
 def compare_figure(results: Results) -> go.Figure:
-    """Two bars: server-seconds held for unwanted connections per 100 connections (log scale).
+    """Per 100 connections and handshake: late SYNs the server acted on, and how many it opened.
 
-    Each bar's numbers (unwanted connections, seconds held) are written under it.
+    The server-seconds held are written under each pair of bars.
     """
     import plotly.graph_objects as go
 
     from ..views import palette
 
     points = [p for h in HANDSHAKES for p in results if p.settings["handshake"] == h]
-    labels = [f"{_handshake_name(p.settings['handshake'])}<br>{p.total('unwanted'):.0f} unwanted, "
-              f"{p.total('seconds'):.0f} s held" for p in points]
-    values = [max(per_100(p, "seconds"), 0.01) for p in points]
-    fig = go.Figure(go.Bar(
-        x=labels, y=values, marker_color=[_HANDSHAKE_COLOURS[p.settings["handshake"]] for p in points],
-        hovertemplate="%{y:.1f} s per 100 connections<extra></extra>"))
+    labels = [f"{_handshake_name(p.settings['handshake'])}<br>{p.total('seconds'):.0f} s held"
+              for p in points]
+    fig = go.Figure()
+    for quantity, opacity in (("unwanted", 0.45), ("unwanted_open", 1.0)):
+        fig.add_trace(go.Bar(
+            x=labels, y=[per_100(p, quantity) for p in points], name=_QUANTITIES[quantity],
+            marker=dict(color=[_HANDSHAKE_COLOURS[p.settings["handshake"]] for p in points],
+                        opacity=opacity),
+            hovertemplate="%{y:.1f} per 100 connections<extra>" + _QUANTITIES[quantity]
+                          + "</extra>"))
     layout = palette.base_layout(
-        f"Server time held for connections nobody wanted ({results.runs} connections each)", 400,
-        below=60)
-    fig.update_layout(**layout, yaxis=palette.log_axis(values + [1.0], "server-seconds<br>"
-                                                                      "per 100 connections"))
+        f"Late SYN copies: acted on and opened ({results.runs} connections each)", 400,
+        legend=[_QUANTITIES["unwanted"], _QUANTITIES["unwanted_open"]], below=60)
+    top = max([per_100(p, "unwanted") for p in points] + [1.0])
+    fig.update_layout(**layout, barmode="group",
+                      yaxis=dict(title="per 100 connections", range=[0, 1.15 * top]))
     return fig

@@ -144,7 +144,7 @@ def old_duplicate_syn(*, handshake: HandshakeName = "three-way", old_seq: int = 
     """An old SYN from an earlier connection reaches B before A's real SYN (RFC 9293 Figure 8).
 
     With ``handshake="two-way"`` (NOT TCP) B opens a connection on the old
-    SYN alone and holds it until its idle timeout.  With ``accept=True`` B is
+    SYN alone, until A's RST ends it one round trip later.  With ``accept=True`` B is
     a socket server: each SYN gets its own TCB ("B:1" for the old one, "B:2"
     for A's), and the listening socket never leaves LISTEN.
     """
