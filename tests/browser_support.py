@@ -370,7 +370,7 @@ def run_all(page: Any, notebook: str, done: str) -> None:
             pytest.fail(f"{notebook}: a cell errored in the page: {error}")
         return any(done in text for text in cells[-1]["outputs"]) if cells else False
 
-    poll(finished, 300, f"{notebook} to run all its cells", every=0.5)
+    poll(finished, 600, f"{notebook} to run all its cells", every=0.5)  # 01: 289 s at load 18
 
 
 def cell_error(cells: list[dict[str, Any]]) -> str | None:
