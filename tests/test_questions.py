@@ -264,6 +264,24 @@ def _time_wait_linux() -> int:
     return round(real.summary("time_wait_length")["findings"]["time_wait_length_min"])
 
 
+# --- notebooks 03 and 04, issue 15 (helper text-b): close() vs shutdown(), delayed ACK, LAST-ACK
+def _close_reply() -> str:
+    closed = scenarios.close_then_reply(delay=0.1)
+    reply = min(t.arrived_at for t in closed.transmissions if t.src == "B" and t.segment.length)
+    first = next(t for t in closed.transmissions if t.src == "A" and t.sent_at >= reply)
+    assert closed.received("A") == b"" and str(first.segment.flags) == "RST"
+    assert real.summary("close_then_reply")["findings"]["rst"]["flags"] == "RST"  # Linux too
+    return "Answers it with a RST: A's application reads nothing more, so the data is lost."
+
+
+def _ack_rides_on_fin() -> str:
+    def count(after: float) -> int:  # RFC profile with a delayed ACK of 0.2 s (< 0.5 s, MUST-40)
+        return len(timewait.close_segments(scenarios.close(
+            first="A", peer_close_after=after, delayed_fin_ack=0.2, delay=0.05)))
+    assert (count(0.1), count(0.3)) == (3, 4)
+    return "Its FIN can go only when its application closes, and the ACK may wait less than 0.5 s."
+
+
 #: id -> what a run (or a capture of Linux) says the answer is: a number, an option's text or index.
 FACTS: dict[str, Callable[[], Any]] = {
     "minimum_messages": lambda: _knows_both_directions(scenarios.three_way_handshake(data=0)),
@@ -292,6 +310,8 @@ FACTS: dict[str, Callable[[], Any]] = {
     "which_scales": _which_scales,
     "linger_zero": _linger_zero,
     "rst_in_time_wait": _rst_in_time_wait,
+    "close_reply": _close_reply,  # text-b: 03 and 04 (issue 15)
+    "ack_rides_on_fin": _ack_rides_on_fin,
     "diagram_or_rules": _diagram_or_rules,
     "fin_ack_number": _fin_ack_number,
     "client_isn": _client_isn,
