@@ -282,6 +282,15 @@ def _ack_rides_on_fin() -> str:
     return "Its FIN can go only when its application closes, and the ACK may wait less than 0.5 s."
 
 
+def _unanswered_last_ack() -> str:
+    silent = timewait.unanswered_fin(delay=0.1)
+    fins = [t for t in silent.transmissions if t.src == "B" and "FIN" in str(t.segment.flags)]
+    last = [r for r in silent.state_changes if r.endpoint == "B"][-1]
+    assert len(fins) == 7 and (last.old, last.new, last.t) == (State.LAST_ACK, State.CLOSED, 125.3)
+    assert silent.messages("B")[-1] == "error: connection timed out"
+    return "No: B's own retry limit ends LAST-ACK, but as an error, not a clean close."
+
+
 #: id -> what a run (or a capture of Linux) says the answer is: a number, an option's text or index.
 FACTS: dict[str, Callable[[], Any]] = {
     "minimum_messages": lambda: _knows_both_directions(scenarios.three_way_handshake(data=0)),
@@ -312,6 +321,7 @@ FACTS: dict[str, Callable[[], Any]] = {
     "rst_in_time_wait": _rst_in_time_wait,
     "close_reply": _close_reply,  # text-b: 03 and 04 (issue 15)
     "ack_rides_on_fin": _ack_rides_on_fin,
+    "unanswered_last_ack": _unanswered_last_ack,
     "diagram_or_rules": _diagram_or_rules,
     "fin_ack_number": _fin_ack_number,
     "client_isn": _client_isn,

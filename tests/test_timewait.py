@@ -208,3 +208,10 @@ def test_born_late_finds_a_segment_sent_after_time_wait_began() -> None:
     assert start is not None and all(t.sent_at > start for t in tw.born_late(trace))
     with pytest.raises(ValueError, match="no run"):
         tw.first_run(lambda _: False, tries=3, time_wait=0.0)
+
+
+def test_with_jitter_a_new_syn_can_overtake_the_last_ack_into_last_ack() -> None:
+    seed, run = tw.first_run(lambda r: tw.outcome(r).reset and tw.syn_overtook_last_ack(r),
+                             time_wait=0.0, jitter=0.05, rfc1337=True)
+    assert seed == 57
+    assert not tw.syn_overtook_last_ack(tw.reconnect(seed=0, time_wait=0.0, rfc1337=True))

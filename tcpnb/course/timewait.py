@@ -307,6 +307,18 @@ def born_late(trace: Trace, closer: str = "A") -> list[Transmission]:
     return [] if start is None else [t for t in old_accepted(trace) if t.sent_at > start]
 
 
+def syn_overtook_last_ack(trace: Trace, closer: str = "A", peer: str = "B") -> bool:
+    """Whether ``closer``'s new SYN reached ``peer`` in LAST-ACK before ``closer``'s last ACK did."""
+    syn = next((t for t in trace.transmissions if t.src == closer and t.incarnation == 2
+                and t.segment.flags & Flags.SYN), None)
+    acks = [t for t in trace.transmissions if t.src == closer and t.incarnation == 1
+            and t.segment.flags == Flags.ACK]
+    if syn is None or syn.arrived_at is None or not acks or acks[-1].arrived_at is None:
+        return False
+    return (syn.arrived_at < acks[-1].arrived_at
+            and trace.state_at(peer, syn.arrived_at - 1e-6) is State.LAST_ACK)
+
+
 def first_run(wanted: Callable[[Trace], Any], *, seed: int = 0, tries: int = 2000,
               **setup: Any) -> tuple[int, Trace]:
     """The first seed from ``seed`` whose :func:`reconnect` run satisfies ``wanted``, and its trace."""
