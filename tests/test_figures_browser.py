@@ -72,6 +72,7 @@ class Course:
                                       "execution_count": None, "source": f"print({DONE!r})"})
             (root / "notebooks" / name).write_text(json.dumps(notebook))
         (root / "data").symlink_to(ROOT / "data")
+        (root / "notebooks" / "questions").symlink_to(ROOT / "notebooks" / "questions")
         home = tmp / "jupyter"
         notebook_settings = home / "settings" / "@jupyterlab" / "notebook-extension"
         notebook_settings.mkdir(parents=True)
