@@ -291,6 +291,16 @@ def _unanswered_last_ack() -> str:
     return "No: B's own retry limit ends LAST-ACK, but as an error, not a clean close."
 
 
+def _lan_one_second() -> str:
+    lan = scenarios.final_ack_lost(profile="linux", delay=0.001, time_wait=1.0)
+    fins = [t.sent_at for t in lan.transmissions if t.src == "B" and "FIN" in str(t.segment.flags)]
+    b_end = [r for r in lan.state_changes if r.endpoint == "B"][-1]
+    assert round(fins[1] - fins[0], 3) == 0.202 and b_end.cause == "rcv ACK of FIN"  # job 1: done
+    late = scenarios.time_wait_reuse(time_wait=1.0, delay=0.001, old_lag=1.5)
+    assert analysis.stale_deliveries(late, "B")  # job 2: a copy 1.5 s late gets in
+    return "Answering a repeated FIN, yes; keeping old copies out of the next connection, no."
+
+
 #: id -> what a run (or a capture of Linux) says the answer is: a number, an option's text or index.
 FACTS: dict[str, Callable[[], Any]] = {
     "minimum_messages": lambda: _knows_both_directions(scenarios.three_way_handshake(data=0)),
@@ -322,6 +332,7 @@ FACTS: dict[str, Callable[[], Any]] = {
     "close_reply": _close_reply,  # text-b: 03 and 04 (issue 15)
     "ack_rides_on_fin": _ack_rides_on_fin,
     "unanswered_last_ack": _unanswered_last_ack,
+    "lan_one_second": _lan_one_second,
     "diagram_or_rules": _diagram_or_rules,
     "fin_ack_number": _fin_ack_number,
     "client_isn": _client_isn,
