@@ -128,6 +128,16 @@ def request_then(ending: Ending = "shutdown", *, request: int = 100, reply: int 
     return sim.run()
 
 
+def _figure_12(sim: Simulation) -> Simulation:
+    """A connects to a listening B, closes 1 s after ESTABLISHED, B 1 s after A's FIN (Figure 12)."""
+    a, b = sim.endpoint("A", isn=99), sim.endpoint("B", isn=299)
+    b.listen()
+    a.connect("B")
+    a.close(at=on_state(State.ESTABLISHED, delay=1.0))
+    b.close(at=on_state(State.CLOSE_WAIT, delay=1.0))
+    return sim
+
+
 def unanswered_fin(*, profile: ProfileName = "rfc", **net: Any) -> Trace:
     """A closes first, B a second later, and no ACK from A reaches B any more.
 
@@ -136,12 +146,7 @@ def unanswered_fin(*, profile: ProfileName = "rfc", **net: Any) -> Trace:
     retransmitting it until its own retry limit (R2, RFC 9293 §3.8.3) or
     until A, out of TIME-WAIT, answers a FIN with a RST.
     """
-    sim = Simulation(profile=profile, **net)
-    a, b = sim.endpoint("A", isn=100), sim.endpoint("B", isn=300)
-    b.listen()
-    a.connect("B")
-    a.close(at=on_state(State.ESTABLISHED, delay=1.0))
-    b.close(at=on_state(State.CLOSE_WAIT, delay=1.0))
+    sim = _figure_12(Simulation(profile=profile, **net))
     for nth in range(2, 40):  # the handshake's ACK is A's first; B retransmits far fewer times
         sim.drop("A", "ACK", nth=nth)
     return sim.run()
@@ -156,12 +161,7 @@ def assassination(*, rfc1337: bool = False, old_at: float = 5.0, **net: Any) -> 
     which under RFC 9293's rule (§3.10.7.4) ends A's TIME-WAIT.  With
     ``rfc1337=True`` A ignores the RST (RFC 1337 fix F1).
     """
-    sim = Simulation(rfc1337=rfc1337, **net)
-    a, b = sim.endpoint("A", isn=99), sim.endpoint("B", isn=299)
-    b.listen()
-    a.connect("B")
-    a.close(at=on_state(State.ESTABLISHED, delay=1.0))
-    b.close(at=on_state(State.CLOSE_WAIT, delay=1.0))
+    sim = _figure_12(Simulation(rfc1337=rfc1337, **net))
     sim.inject(Segment(seq=255, ack=33, flags=Flags.ACK), src="B", dst="A",
                at=validate.seconds("old_at", old_at))
     return sim.run()
