@@ -62,6 +62,8 @@ CALLS: dict[str, list[tuple[str, Build]]] = {
     "03": [("normal close", lambda: _close("A", delay=0.1)),
            ("half close", lambda: ladder(scenarios.half_close(chunks=3, chunk_size=500, gap=0.5,
                                                               delay=0.1))),
+           ("compare: shutdown() or close() before the reply",
+            lambda: _pair(("shutdown_then_reply", {}), ("close_then_reply", {}))),
            ("simultaneous close", lambda: _close("both", delay=0.1)),
            ("server closes first", lambda: _close("B", delay=0.1)),
            ("close panel", lambda: _close("A", lose="first FIN", delay=0.1))],

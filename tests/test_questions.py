@@ -312,6 +312,43 @@ TEXT_C_FACTS: dict[str, Callable[[], Any]] = {
 }
 
 
+# --- notebooks 03 and 04, issue 15 (helper text-b): close() vs shutdown(), delayed ACK, LAST-ACK
+def _close_reply() -> str:
+    closed = scenarios.close_then_reply(delay=0.1)
+    reply = min(t.arrived_at for t in closed.transmissions if t.src == "B" and t.segment.length)
+    first = next(t for t in closed.transmissions if t.src == "A" and t.sent_at >= reply)
+    assert closed.received("A") == b"" and str(first.segment.flags) == "RST"
+    assert real.summary("close_then_reply")["findings"]["rst"]["flags"] == "RST"  # Linux too
+    return "Answers it with a RST: A's application reads nothing more, so the data is lost."
+
+
+def _ack_rides_on_fin() -> str:
+    def count(after: float) -> int:  # RFC profile with a delayed ACK of 0.2 s (< 0.5 s, MUST-40)
+        return len(timewait.close_segments(scenarios.close(
+            first="A", peer_close_after=after, delayed_fin_ack=0.2, delay=0.05)))
+    assert (count(0.1), count(0.3)) == (3, 4)
+    return "Its FIN can go only when its application closes, and the ACK may wait less than 0.5 s."
+
+
+def _unanswered_last_ack() -> str:
+    silent = timewait.unanswered_fin(delay=0.1)
+    fins = [t for t in silent.transmissions if t.src == "B" and "FIN" in str(t.segment.flags)]
+    last = [r for r in silent.state_changes if r.endpoint == "B"][-1]
+    assert len(fins) == 7 and (last.old, last.new, last.t) == (State.LAST_ACK, State.CLOSED, 125.3)
+    assert silent.messages("B")[-1] == "error: connection timed out"
+    return "No: B's own retry limit ends LAST-ACK, but as an error, not a clean close."
+
+
+def _lan_one_second() -> str:
+    lan = scenarios.final_ack_lost(profile="linux", delay=0.001, time_wait=1.0)
+    fins = [t.sent_at for t in lan.transmissions if t.src == "B" and "FIN" in str(t.segment.flags)]
+    b_end = [r for r in lan.state_changes if r.endpoint == "B"][-1]
+    assert round(fins[1] - fins[0], 3) == 0.202 and b_end.cause == "rcv ACK of FIN"  # job 1: done
+    late = scenarios.time_wait_reuse(time_wait=1.0, delay=0.001, old_lag=1.5)
+    assert analysis.stale_deliveries(late, "B")  # job 2: a copy 1.5 s late gets in
+    return "Answering a repeated FIN, yes; keeping old copies out of the next connection, no."
+
+
 #: id -> what a run (or a capture of Linux) says the answer is: a number, an option's text or index.
 FACTS: dict[str, Callable[[], Any]] = {
     "minimum_messages": lambda: _knows_both_directions(scenarios.three_way_handshake(data=0)),
@@ -340,6 +377,10 @@ FACTS: dict[str, Callable[[], Any]] = {
     "which_scales": _which_scales,
     "linger_zero": _linger_zero,
     "rst_in_time_wait": _rst_in_time_wait,
+    "close_reply": _close_reply,  # text-b: 03 and 04 (issue 15)
+    "ack_rides_on_fin": _ack_rides_on_fin,
+    "unanswered_last_ack": _unanswered_last_ack,
+    "lan_one_second": _lan_one_second,
     "diagram_or_rules": _diagram_or_rules,
     "fin_ack_number": _fin_ack_number,
     "client_isn": _client_isn,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tcpnb import State, widgets
+from tcpnb.core.segment import Flags
 from tcpnb.course import experiment
 from tcpnb.course import timewait as tw
 from tcpnb.sim.trace import Origin
@@ -181,11 +182,24 @@ def test_assassination_reproduces_rfc_1337_figure_1() -> None:
 
 
 def test_request_then_abort_loses_the_reply_and_resets_the_peer() -> None:
-    closed, aborted = tw.request_then("close"), tw.request_then("abort")
-    assert len(closed.received("A")) == 1000 and tw.time_wait_holders(closed) == ["A"]
+    shut, closed, aborted = (tw.request_then(e) for e in ("shutdown", "close", "abort"))
+    assert len(shut.received("A")) == 1000 and tw.time_wait_holders(shut) == ["A"]
+    # close(): the reply draws a RST (RFC 9293 §3.6.1 SHLD-3), no TIME-WAIT
+    assert closed.received("A") == b"" and tw.time_wait_holders(closed) == []
+    assert "RST" in [str(s.flags) for s in closed.segments("A")]
     assert aborted.received("A") == b"" and "error: connection reset" in aborted.messages("B")
     with pytest.raises(ValueError, match="ending must be"):
-        tw.request_then("shutdown")
+        tw.request_then("linger")  # type: ignore[arg-type]
+
+
+def test_unanswered_fin_ends_by_the_retry_limit_or_a_reset() -> None:
+    rfc = tw.unanswered_fin(delay=0.1)
+    fins = [t.sent_at for t in rfc.transmissions if t.src == "B" and t.segment.flags & Flags.FIN]
+    assert len(fins) == 7 and rfc.final_state("B") is State.CLOSED
+    assert "error: connection timed out" in rfc.messages("B")
+    linux = tw.unanswered_fin(profile="linux", delay=0.1)
+    last = [r for r in linux.state_changes if r.endpoint == "B"][-1]
+    assert (last.old, last.cause) == (State.LAST_ACK, "rcv RST")
 
 
 def test_born_late_finds_a_segment_sent_after_time_wait_began() -> None:
@@ -194,3 +208,10 @@ def test_born_late_finds_a_segment_sent_after_time_wait_began() -> None:
     assert start is not None and all(t.sent_at > start for t in tw.born_late(trace))
     with pytest.raises(ValueError, match="no run"):
         tw.first_run(lambda _: False, tries=3, time_wait=0.0)
+
+
+def test_with_jitter_a_new_syn_can_overtake_the_last_ack_into_last_ack() -> None:
+    seed, run = tw.first_run(lambda r: tw.outcome(r).reset and tw.syn_overtook_last_ack(r),
+                             time_wait=0.0, jitter=0.05, rfc1337=True)
+    assert seed == 57
+    assert not tw.syn_overtook_last_ack(tw.reconnect(seed=0, time_wait=0.0, rfc1337=True))

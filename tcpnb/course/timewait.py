@@ -73,7 +73,8 @@ if TYPE_CHECKING:
 #: What can go wrong when TIME-WAIT is cut short (see the module's docstring).
 Failure = Literal["reset", "old_accepted", "assassinated"]
 #: How A's side of a connection ends in :func:`request_then`.
-Ending = Literal["close", "abort"]
+Ending = Literal["shutdown", "close", "abort"]
+_ENDINGS = ("shutdown", "close", "abort")
 #: The failures, in the order the course names them, with a label for tables and plots.
 FAILURES: dict[Failure, str] = {
     "reset": "peer's close ends in reset",
@@ -104,24 +105,50 @@ def close_segments(trace: Trace) -> list[Transmission]:
     return [t for t in trace.transmissions if t.sent_at >= start]
 
 
-def request_then(ending: Ending = "close", *, request: int = 100, reply: int = 1000,
+def request_then(ending: Ending = "shutdown", *, request: int = 100, reply: int = 1000,
                  **net: Any) -> Trace:
-    """A sends a request and at once ends its side: ``"close"`` (a FIN) or ``"abort"`` (a RST).
+    """A sends a request and at once ends its side; B answers with ``reply`` bytes, then closes.
 
-    ``"abort"`` is what close() does with SO_LINGER set to a zero timeout (RFC
-    9293 §3.10.5 ABORT).  B answers the request with ``reply`` bytes, then closes.
+    ``"shutdown"``: RFC 9293's CLOSE (a FIN; A still reads the reply).
+    ``"close"``: the socket close(), the half-duplex close of §3.6.1 (MAY-1):
+    a FIN, and B's reply draws a RST (SHLD-3).  ``"abort"``: what close() does
+    with SO_LINGER set to a zero timeout (§3.10.5 ABORT, a RST at once).
     """
-    if ending not in ("close", "abort"):
-        raise UsageError(f"ending must be 'close' or 'abort', got {ending!r}")
+    if ending not in _ENDINGS:
+        raise UsageError(f"ending must be one of {', '.join(map(repr, _ENDINGS))}, got {ending!r}")
     sim = Simulation(**net)
     a, b = sim.endpoint("A", isn=99), sim.endpoint("B", isn=299)
     b.listen()
     a.connect("B")
     a.send(request, at=on_state(State.ESTABLISHED))
-    # "close" here is RFC 9293's CLOSE, shutdown(): A still reads the reply.
-    (a.shutdown if ending == "close" else a.abort)(at=on_state(State.ESTABLISHED, delay=0.001))
+    end = {"shutdown": a.shutdown, "close": a.close, "abort": a.abort}[ending]
+    end(at=on_state(State.ESTABLISHED, delay=0.001))
     b.send(reply, at=on_received(request))
     b.close(at=on_state(State.CLOSE_WAIT, delay=0.001))
+    return sim.run()
+
+
+def _figure_12(sim: Simulation) -> Simulation:
+    """A connects to a listening B, closes 1 s after ESTABLISHED, B 1 s after A's FIN (Figure 12)."""
+    a, b = sim.endpoint("A", isn=99), sim.endpoint("B", isn=299)
+    b.listen()
+    a.connect("B")
+    a.close(at=on_state(State.ESTABLISHED, delay=1.0))
+    b.close(at=on_state(State.CLOSE_WAIT, delay=1.0))
+    return sim
+
+
+def unanswered_fin(*, profile: ProfileName = "rfc", **net: Any) -> Trace:
+    """A closes first, B a second later, and no ACK from A reaches B any more.
+
+    Every pure ACK A sends after the handshake is lost (as if the path from A
+    to B had failed), so B's FIN is never acknowledged: B, in LAST-ACK, keeps
+    retransmitting it until its own retry limit (R2, RFC 9293 §3.8.3) or
+    until A, out of TIME-WAIT, answers a FIN with a RST.
+    """
+    sim = _figure_12(Simulation(profile=profile, **net))
+    for nth in range(2, 40):  # the handshake's ACK is A's first; B retransmits far fewer times
+        sim.drop("A", "ACK", nth=nth)
     return sim.run()
 
 
@@ -134,12 +161,7 @@ def assassination(*, rfc1337: bool = False, old_at: float = 5.0, **net: Any) -> 
     which under RFC 9293's rule (§3.10.7.4) ends A's TIME-WAIT.  With
     ``rfc1337=True`` A ignores the RST (RFC 1337 fix F1).
     """
-    sim = Simulation(rfc1337=rfc1337, **net)
-    a, b = sim.endpoint("A", isn=99), sim.endpoint("B", isn=299)
-    b.listen()
-    a.connect("B")
-    a.close(at=on_state(State.ESTABLISHED, delay=1.0))
-    b.close(at=on_state(State.CLOSE_WAIT, delay=1.0))
+    sim = _figure_12(Simulation(rfc1337=rfc1337, **net))
     sim.inject(Segment(seq=255, ack=33, flags=Flags.ACK), src="B", dst="A",
                at=validate.seconds("old_at", old_at))
     return sim.run()
@@ -283,6 +305,18 @@ def born_late(trace: Trace, closer: str = "A") -> list[Transmission]:
     """
     start = entered_time_wait(trace, closer)
     return [] if start is None else [t for t in old_accepted(trace) if t.sent_at > start]
+
+
+def syn_overtook_last_ack(trace: Trace, closer: str = "A", peer: str = "B") -> bool:
+    """Whether ``closer``'s new SYN reached ``peer`` in LAST-ACK before ``closer``'s last ACK did."""
+    syn = next((t for t in trace.transmissions if t.src == closer and t.incarnation == 2
+                and t.segment.flags & Flags.SYN), None)
+    acks = [t for t in trace.transmissions if t.src == closer and t.incarnation == 1
+            and t.segment.flags == Flags.ACK]
+    if syn is None or syn.arrived_at is None or not acks or acks[-1].arrived_at is None:
+        return False
+    return (syn.arrived_at < acks[-1].arrived_at
+            and trace.state_at(peer, syn.arrived_at - 1e-6) is State.LAST_ACK)
 
 
 def first_run(wanted: Callable[[Trace], Any], *, seed: int = 0, tries: int = 2000,
