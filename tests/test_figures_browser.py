@@ -70,7 +70,6 @@ class Course:
             (root / "notebooks" / name).write_text(json.dumps(notebook))
         (root / "notebooks" / "questions").symlink_to(ROOT / "notebooks" / "questions")
         (root / "data").symlink_to(ROOT / "data")
-        (root / "notebooks" / "questions").symlink_to(ROOT / "notebooks" / "questions")
         home = tmp / "jupyter"
         notebook_settings = home / "settings" / "@jupyterlab" / "notebook-extension"
         notebook_settings.mkdir(parents=True)
