@@ -57,7 +57,7 @@ def reading_minutes(notebook: dict[str, Any]) -> tuple[float, float]:
                 level = len(heading.group(1))
                 if deep_level and level <= deep_level:
                     deep_level = 0
-                if "Deep dive" in line:
+                if "Deep dive" in line and not deep_level:  # a nested one stays in the outer
                     deep_level = level
             if not in_fence:
                 seconds[deep_level > 0] += len(line.split()) * 60 / WORDS_PER_MINUTE
