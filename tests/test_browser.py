@@ -33,7 +33,8 @@ import pytest
 # Shared with test_figures_browser, test_lite, test_solutions_browser and test_builds
 # (which import them from here under these names).
 from .browser_support import (  # noqa: F401
-    ARTIFACTS, CELLS_JS, CHROMIUM, CHROMIUM_ARGS, explore_call, model_traces, settings, traces,
+    ARTIFACTS, CELLS_JS, CHROMIUM, CHROMIUM_ARGS, READ_PANEL_JS, explore_call, model_traces, settings,
+    traces,
 )
 from .browser_support import cell_error as _cell_error
 from .browser_support import menu as _menu
@@ -152,6 +153,7 @@ FIND_PANEL_JS = """() => {
             s => /delay/i.test((s.querySelector('.widget-label') || {}).textContent || ''));
         if (slider && area.querySelector('.js-plotly-plot')) {
             area.setAttribute('data-browser-test', 'panel');
+            area.setAttribute('data-panel', 'delay');  // for browser_support.READ_PANEL_JS
             slider.setAttribute('data-browser-test', 'delay');
             const cell = area.closest('.jp-CodeCell');
             return [...cell.querySelectorAll('.jp-InputArea .cm-line')].map(l => l.textContent).join('\\n');
@@ -159,24 +161,9 @@ FIND_PANEL_JS = """() => {
     }
     return null; }"""
 
-# The panel's controls (label -> readout or chosen button) and its figure's traces, as plain JSON.
-READ_PANEL_JS = """() => {
-    const area = document.querySelector('[data-browser-test="panel"]');
-    const plain = v => ArrayBuffer.isView(v) ? Array.from(v)
-        : Array.isArray(v) ? v.map(plain)
-        : (v && typeof v === 'object') ? Object.fromEntries(Object.entries(v)
-            .filter(([k]) => !k.startsWith('_')).map(([k, x]) => [k, plain(x)]))
-        : v;
-    const label = w => (w.querySelector('.widget-label') || {}).textContent || '';
-    const controls = Object.fromEntries([
-        ...[...area.querySelectorAll('.widget-slider')].map(s => [label(s),
-            (s.querySelector('.widget-readout') || {}).textContent || '']),
-        ...[...area.querySelectorAll('.widget-toggle-buttons')].map(t => [label(t),
-            (t.querySelector('.mod-active') || {}).textContent || ''])]);
-    const gd = area.querySelector('.js-plotly-plot');
-    return {controls, traces: (gd.data || []).map(t => plain({x: t.x, y: t.y})),
-            title: ((gd.layout || {}).title || {}).text || ''};
-}"""
+def read_delay_panel(page: Any) -> dict[str, Any]:
+    """The marked delay panel's controls and figure traces (``browser_support.READ_PANEL_JS``)."""
+    return page.evaluate(READ_PANEL_JS, "delay")
 
 
 def _run_all(page: Any) -> None:
@@ -214,7 +201,7 @@ def first_delay_panel(page: Any) -> tuple[str, dict[str, Any], dict[str, Any]]:
                    "a control panel with a 'delay' slider and a plotly figure")
     scenario, call = explore_call(source)
     page.locator('[data-browser-test="panel"]').scroll_into_view_if_needed()
-    before = _poll(lambda: page.evaluate(READ_PANEL_JS), 10, "the figure's data")
+    before = _poll(lambda: read_delay_panel(page), 10, "the figure's data")
     start = settings(before)
     assert "delay" in start, f"no delay readout among the controls {before['controls']}"
     assert traces(before["traces"]) == model_traces(scenario, call, start), (
@@ -260,7 +247,7 @@ def test_moving_the_delay_slider_redraws_the_ladder_as_the_model_says(
                 page.keyboard.press("ArrowRight")
 
             def redrawn() -> dict[str, Any] | None:
-                now = page.evaluate(READ_PANEL_JS)
+                now = read_delay_panel(page)
                 moved = settings(now).get("delay", 0) > start["delay"]
                 return now if moved and traces(now["traces"]) == model_traces(
                     scenario, call, settings(now)) else None

@@ -28,7 +28,7 @@ from typing import Any
 
 import pytest
 
-from .test_browser import (CELLS_JS, CHROMIUM, CHROMIUM_ARGS, READ_PANEL_JS, _finished, _menu,
+from .test_browser import (CELLS_JS, CHROMIUM, CHROMIUM_ARGS, _finished, _menu, read_delay_panel,
                            _poll, _require_browser, first_delay_panel, model_traces, settings,
                            traces)
 
@@ -176,7 +176,7 @@ def _move_the_slider(page: Any) -> float:
         page.keyboard.press("ArrowRight")
 
     def redrawn() -> dict[str, Any] | None:
-        now = page.evaluate(READ_PANEL_JS)
+        now = read_delay_panel(page)
         return now if settings(now).get("delay", 0) > start["delay"] and traces(
             now["traces"]) == model_traces(scenario, call, settings(now)) else None
 
