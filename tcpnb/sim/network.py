@@ -103,12 +103,15 @@ class Link:
         self.faults.append(fault)
 
     def _fault_for(self, src: str, segment: Segment) -> Fault | None:
+        """The first fault that acts on this segment (each counts the segments it matches)."""
         hit = None
         for fault in self.faults:
             if fault.src == src and fault.pattern.matches(segment):
                 fault.seen += 1
                 if fault.seen == fault.nth and hit is None:
                     hit = fault
+        if hit is not None:  # it has acted and never will again: no need to keep counting
+            self.faults.remove(hit)
         return hit
 
     def decide(self, src: str, segment: Segment) -> Verdict:
