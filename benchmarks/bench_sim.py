@@ -12,6 +12,8 @@ The workload (issue 14): open, 1 KB each way, close, TIME-WAIT; 50 ms delay,
    (``simpy_model.py``), and a bare heapq loop that pops as many no-op events.
    The contenders run in interleaved chunks and are timed in CPU seconds, so a
    busy machine slows them alike; the load average is printed.
+1b. The TIME-WAIT experiment of notebook 04: CPU per run and tally, recorded as
+   the experiment does (``record="changes"``) and with a full trace.
 2. Memory: one simulation of many lifecycles side by side, about 1,000,000
    events, with the full trace and with the outcome only (growth of the
    resident set; the trace's share is the difference).
@@ -123,6 +125,39 @@ def speed(runs: int) -> None:
     print(f"   {'bare heapq loop':22} {runs / bare:8,.0f} lifecycles/s  "
           f"{bare / events * 1e6:6.2f} us per event "
           f"(full-trace tcpnb / bare = {seconds['tcpnb, full trace'] / bare:.0f} x)")
+
+
+def time_wait_runs(runs: int) -> None:
+    """CPU per run of the TIME-WAIT experiment (04's panel defaults), as it runs and tallies them."""
+    from tcpnb.course import timewait
+
+    experiment = timewait.experiment(msl=10.0, delay=0.1, jitter=0.0, loss=0.05, duplicate=0.1,
+                                     rfc1337=True, isn="fixed")
+    points = experiment.settings()
+
+    def as_the_experiment(seed: int) -> None:
+        for settings in points:
+            experiment.observe(experiment.run(**experiment.fixed, **settings, seed=seed))
+
+    def full_trace(seed: int) -> None:
+        for settings in points:
+            timewait.failures(timewait.reconnect(**experiment.fixed, **settings, seed=seed))
+
+    ways = {"as the experiment records": as_the_experiment, "with a full trace": full_trace}
+    seconds = dict.fromkeys(ways, 0.0)
+    chunk = max(1, runs // 10)
+    for first in range(0, runs, chunk):
+        for name, way in ways.items():
+            start = time.process_time()
+            for seed in range(first, min(runs, first + chunk)):
+                way(seed)
+            seconds[name] += time.process_time() - start
+    print(f"1b. the TIME-WAIT experiment (04's panel defaults, {len(points)} TIME-WAIT lengths), "
+          f"one run and its tally, {runs:,} seeds per length:")
+    for name, spent in seconds.items():
+        per_run = spent / (runs * len(points))
+        print(f"   {name:26} {1 / per_run:6,.0f} runs/s  {per_run * 1e3:.2f} ms per run  "
+              f"(1,000 runs at every length: {1000 * len(points) * per_run:.1f} s of CPU)")
 
 
 # ----------------------------------------------------------------- 2. memory
@@ -283,6 +318,7 @@ def main() -> None:
     runs = args.runs or (1000 if args.quick else 10_000)
     events = args.events or (100_000 if args.quick else 1_000_000)
     speed(runs)
+    time_wait_runs(max(20, runs // 10))
     memory(events)
     stepping(max(50, runs // 20))
     panels()

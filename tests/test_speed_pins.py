@@ -116,3 +116,27 @@ def test_record_must_be_a_known_level() -> None:
     from tcpnb.core.errors import UsageError
     with pytest.raises(UsageError, match="record"):
         Simulation(record="some")  # type: ignore[arg-type]
+
+
+
+#: Runs to compare at the "changes" level, each made with a given ``record=``.
+LEVELLED: dict[str, Callable[[str], Trace]] = {
+    "workload seed 7": lambda record: workload(7, record=record).run(),
+    "workload seed 31, linux": lambda record: workload(31, profile="linux", record=record).run(),
+    "duplicates and heavy loss": lambda record: scenarios.lifecycle(
+        delay=0.05, jitter=0.03, loss=0.3, duplicate=0.3, seed=5, record=record),
+    "socket server with loss": lambda record: scenarios.socket_server(
+        delay=0.05, jitter=0.02, loss=0.15, seed=3, record=record),
+}
+
+
+@pytest.mark.parametrize("name", list(LEVELLED))
+def test_a_changes_run_keeps_what_changed_something_as_the_full_run_has_it(name: str) -> None:
+    """``record="changes"``: the full trace's records, less the timers and the idle arrivals."""
+    full, lean = LEVELLED[name]("full"), LEVELLED[name]("changes")
+    assert (lean.state_changes, lean.deliveries, lean.notices, lean.app_calls, lean.end_time) == (
+        full.state_changes, full.deliveries, full.notices, full.app_calls, full.end_time)
+    assert not lean.timers and lean.params["record"] == "changes"
+    busy = {r.event for r in full.state_changes} | {d.event for d in full.deliveries}
+    wanted = [t for t in full.transmissions if t.arrived_event in busy]
+    assert list(lean.transmissions) == wanted and 0 < len(wanted) < len(full.transmissions)

@@ -205,3 +205,16 @@ def test_window_panel_moves_the_window() -> None:
     panel.update(gap=3.9, sent_before=1_000_001)
     assert "clock: inside" in panel.figure.layout.title.text
     assert isinstance(panel.controls["sent_before"].value, int)
+
+
+@pytest.mark.parametrize("handshake", ["two-way", "three-way"])
+def test_the_experiment_tallies_a_changes_run_as_it_would_a_full_one(handshake: str) -> None:
+    """The experiment records only what :func:`stale.waste` reads; the tallies are the same."""
+    busy = 0
+    for seed in range(120):
+        net = dict(duplicate=0.3, duplicate_lag=5.0, loss=0.1, jitter=0.05, seed=seed)
+        full = stale.connection(handshake, **net)  # type: ignore[arg-type]
+        lean = stale.connection(handshake, record="changes", **net)  # type: ignore[arg-type]
+        assert stale.waste(lean) == stale.waste(full), seed
+        busy += stale.waste(full)["unwanted"] > 0
+    assert busy > 0

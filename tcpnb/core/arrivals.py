@@ -19,20 +19,31 @@ from the table in :mod:`tcpnb.core.states`, through :meth:`Tcb.move`.
 from __future__ import annotations
 
 from .outputs import Delivered, Notice, Timer, Transmit
-from .segment import Flags, Segment, seq_add, seq_between, seq_diff, seq_le, seq_lt
-from .states import State, Trigger
+from .segment import ACK, FIN, RST, SYN, Segment, seq_add, seq_between, seq_diff, seq_le, seq_lt
+from .states import (
+    CLOSE_WAIT,
+    CLOSED,
+    CLOSING,
+    ESTABLISHED,
+    FIN_WAIT_1,
+    FIN_WAIT_2,
+    LAST_ACK,
+    LISTEN,
+    SYN_RECEIVED,
+    SYN_SENT,
+    TIME_WAIT,
+    Trigger,
+)
 from .tcb import Handshake, Tcb
-
-S = State
 
 
 def segment_arrives(tcb: Tcb, seg: Segment, now: float) -> None:
     """Process one arriving segment (§3.10.7)."""
-    if tcb.state is S.CLOSED or (tcb.state is not S.LISTEN and seg.src_port != tcb.remote_port):
+    if tcb.state is CLOSED or (tcb.state is not LISTEN and seg.src_port != tcb.remote_port):
         tcb.reset_for(seg)
-    elif tcb.state is S.LISTEN:
+    elif tcb.state is LISTEN:
         _in_listen(tcb, seg, now)
-    elif tcb.state is S.SYN_SENT:
+    elif tcb.state is SYN_SENT:
         _in_syn_sent(tcb, seg, now)
     else:
         _otherwise(tcb, seg, now)
@@ -41,19 +52,19 @@ def segment_arrives(tcb: Tcb, seg: Segment, now: float) -> None:
 # ---------------------------------------------------------------- LISTEN
 def _in_listen(tcb: Tcb, seg: Segment, now: float) -> None:
     """§3.10.7.2: ignore RST, reset an ACK, answer a SYN with SYN,ACK."""
-    if Flags.RST in seg.flags:
+    if RST in seg.flags:
         return
-    if Flags.ACK in seg.flags:
+    if ACK in seg.flags:
         tcb.reset_for(seg)
         return
-    if Flags.SYN not in seg.flags:
+    if SYN not in seg.flags:
         return
     tcb.new_incarnation(now)
     tcb.passive = True
     tcb.remote_port = seg.src_port
     tcb.irs = seg.seq
     tcb.rcv_nxt = seq_add(seg.seq, 1)
-    synack = tcb.segment(tcb.iss or 0, Flags.SYN | Flags.ACK, tcb.rcv_nxt)
+    synack = tcb.segment(tcb.iss or 0, SYN | ACK, tcb.rcv_nxt)
     tcb.move(Trigger.RCV_SYN)
     if tcb.handshake is Handshake.TWO_WAY:
         _open_without_confirmation(tcb, seg, synack, now)
@@ -77,17 +88,17 @@ def _in_syn_sent(tcb: Tcb, seg: Segment, now: float) -> None:
     """§3.10.7.3: check the ACK against our ISN, then RST, then SYN."""
     flags = seg.flags
     ack_ok = False
-    if Flags.ACK in flags:
+    if ACK in flags:
         if not seq_between(tcb.snd_una, seg.ack, tcb.snd_nxt):
-            if Flags.RST not in flags:  # e.g. Figure 8 line 5: <SEQ=91><CTL=RST>
-                tcb.emit(Transmit(tcb.segment(seg.ack, Flags.RST)))
+            if RST not in flags:  # e.g. Figure 8 line 5: <SEQ=91><CTL=RST>
+                tcb.emit(Transmit(tcb.segment(seg.ack, RST)))
             return
         ack_ok = True
-    if Flags.RST in flags:
+    if RST in flags:
         if ack_ok:
             tcb.delete(Trigger.RCV_RST, "error: connection refused")
         return
-    if Flags.SYN not in flags:
+    if SYN not in flags:
         return
     tcb.irs = seg.seq
     tcb.rcv_nxt = seq_add(seg.seq, 1)
@@ -101,7 +112,7 @@ def _in_syn_sent(tcb: Tcb, seg: Segment, now: float) -> None:
         tcb.move(Trigger.RCV_SYN)
         tcb.unacked.clear()
         tcb.snd_nxt = tcb.iss or 0
-        tcb.transmit(tcb.segment(tcb.snd_nxt, Flags.SYN | Flags.ACK, tcb.rcv_nxt), now)
+        tcb.transmit(tcb.segment(tcb.snd_nxt, SYN | ACK, tcb.rcv_nxt), now)
 
 
 # ------------------------------------------------------------- otherwise
@@ -111,38 +122,38 @@ def _otherwise(tcb: Tcb, seg: Segment, now: float) -> None:
         return
     if not _first_check_sequence_number(tcb, seg, now):
         return
-    if Flags.RST in seg.flags:
+    if RST in seg.flags:
         _second_check_rst(tcb, seg, now)
         return
-    if Flags.SYN in seg.flags:
+    if SYN in seg.flags:
         _fourth_check_syn(tcb, now)
         return
-    if Flags.ACK not in seg.flags:
+    if ACK not in seg.flags:
         return  # "if the ACK bit is off, drop the segment and return"
     if not _fifth_check_ack(tcb, seg, now):
         return
     if not _seventh_process_text(tcb, seg, now):
         return
-    if Flags.FIN in seg.flags:
+    if FIN in seg.flags:
         _eighth_check_fin(tcb, now)
 
 
 def _answered_before_the_checks(tcb: Tcb, seg: Segment, now: float) -> bool:
     """Arrivals that are answered before the general checks; True if handled here."""
     flags, state = seg.flags, tcb.state
-    if (state is S.ESTABLISHED and tcb.handshake is Handshake.THREE_WAY) or Flags.RST in flags:
+    if (state is ESTABLISHED and tcb.handshake is Handshake.THREE_WAY) or RST in flags:
         return False  # the usual case first: nothing here applies
-    if state is S.TIME_WAIT:
-        if tcb.profile.time_wait_restart_on_ack and Flags.ACK in flags:
+    if state is TIME_WAIT:
+        if tcb.profile.time_wait_restart_on_ack and ACK in flags:
             tcb.set_timer(Timer.TIME_WAIT, now + tcb.profile.time_wait_length)  # Linux
-        if Flags.FIN in flags and seq_add(seg.seq, seg.length) == seq_add(tcb.rcv_nxt, -1):
+        if FIN in flags and seq_add(seg.seq, seg.length) == seq_add(tcb.rcv_nxt, -1):
             # A retransmission of the peer's FIN (it sits just below RCV.NXT).  The first
             # check would only ACK it; §3.10.7.4's TIME-WAIT rule (fifth and eighth steps)
             # says "Acknowledge it, and restart the 2 MSL timeout."
             tcb.send_ack()
             tcb.set_timer(Timer.TIME_WAIT, now + tcb.profile.time_wait_length)
             return True
-    if (state is S.SYN_RECEIVED and not tcb.passive and Flags.SYN in flags and Flags.ACK in flags
+    if (state is SYN_RECEIVED and not tcb.passive and SYN in flags and ACK in flags
             and seg.seq == tcb.irs and tcb.profile.synack_completes_simultaneous_open
             and seq_between(tcb.snd_una, seg.ack, tcb.snd_nxt)):
         # Linux since 6.11: the peer's SYN,ACK of a simultaneous open completes the
@@ -154,18 +165,18 @@ def _answered_before_the_checks(tcb: Tcb, seg: Segment, now: float) -> bool:
             tcb.move(Trigger.CLOSE)
         tcb.push(now)
         return True
-    if (state is S.SYN_RECEIVED and tcb.passive and Flags.SYN in flags
-            and Flags.ACK not in flags and seg.seq == tcb.irs
+    if (state is SYN_RECEIVED and tcb.passive and SYN in flags
+            and ACK not in flags and seg.seq == tcb.irs
             and tcb.profile.synack_on_duplicate_syn):
         # Linux (tcp_check_req()): a retransmitted SYN gets the SYN,ACK again, where
         # RFC 9293's first check would answer with a bare ACK.
         if tcb.unacked:
-            tcb.emit(Transmit(tcb.segment(tcb.iss or 0, Flags.SYN | Flags.ACK, tcb.rcv_nxt),
+            tcb.emit(Transmit(tcb.segment(tcb.iss or 0, SYN | ACK, tcb.rcv_nxt),
                               retransmission=True))
         return True
-    if (tcb.handshake is Handshake.TWO_WAY and tcb.passive and Flags.SYN in flags
-            and Flags.ACK not in flags and seg.seq == tcb.irs):
-        tcb.emit(Transmit(tcb.segment(tcb.iss or 0, Flags.SYN | Flags.ACK, tcb.rcv_nxt)))
+    if (tcb.handshake is Handshake.TWO_WAY and tcb.passive and SYN in flags
+            and ACK not in flags and seg.seq == tcb.irs):
+        tcb.emit(Transmit(tcb.segment(tcb.iss or 0, SYN | ACK, tcb.rcv_nxt)))
         return True  # two-way (not TCP): a repeated SYN gets the reply again
     return False
 
@@ -193,7 +204,7 @@ def _first_check_sequence_number(tcb: Tcb, seg: Segment, now: float) -> bool:
     """
     if _acceptable(tcb, seg):
         return True
-    if Flags.RST not in seg.flags:
+    if RST not in seg.flags:
         tcb.ack_unacceptable(seg, now)
     return False
 
@@ -201,7 +212,7 @@ def _first_check_sequence_number(tcb: Tcb, seg: Segment, now: float) -> bool:
 def _second_check_rst(tcb: Tcb, seg: Segment, now: float) -> None:
     """"Second, check the RST bit", with RFC 5961's exact-match rule if the profile has it."""
     state = tcb.state
-    if state is S.SYN_RECEIVED:
+    if state is SYN_RECEIVED:
         if tcb.passive:  # Figure 8 line 5: back to LISTEN
             tcb.return_to_listen(Trigger.RCV_RST_AFTER_PASSIVE_OPEN)
         else:
@@ -210,9 +221,9 @@ def _second_check_rst(tcb: Tcb, seg: Segment, now: float) -> None:
     if tcb.profile.rfc5961 and seg.seq != tcb.rcv_nxt:
         tcb.challenge_ack(now)  # RFC 5961 §3.2: in the window but not exactly RCV.NXT
         return
-    if state is S.TIME_WAIT and tcb.profile.rfc1337:
+    if state is TIME_WAIT and tcb.profile.rfc1337:
         return  # RFC 1337 fix F1: TIME-WAIT ignores RST
-    if state in (S.ESTABLISHED, S.FIN_WAIT_1, S.FIN_WAIT_2, S.CLOSE_WAIT):
+    if state in (ESTABLISHED, FIN_WAIT_1, FIN_WAIT_2, CLOSE_WAIT):
         tcb.delete(Trigger.RCV_RST, "error: connection reset")
     else:  # CLOSING, LAST-ACK, TIME-WAIT: no user to tell
         tcb.delete(Trigger.RCV_RST)
@@ -220,21 +231,21 @@ def _second_check_rst(tcb: Tcb, seg: Segment, now: float) -> None:
 
 def _fourth_check_syn(tcb: Tcb, now: float) -> None:
     """"Fourth, check the SYN bit": a SYN here is never the start of this connection."""
-    if tcb.state is S.SYN_RECEIVED and tcb.passive:
+    if tcb.state is SYN_RECEIVED and tcb.passive:
         tcb.return_to_listen(Trigger.RCV_RST_AFTER_PASSIVE_OPEN)  # "return to the LISTEN state"
     elif tcb.profile.rfc5961:
         tcb.challenge_ack(now)  # RFC 5961 §4: challenge ACK, drop the segment
     else:  # RFC 793's rule: a SYN in the window is an error; reset the connection
-        tcb.emit(Transmit(tcb.segment(tcb.snd_nxt, Flags.RST)))
+        tcb.emit(Transmit(tcb.segment(tcb.snd_nxt, RST)))
         tcb.delete(Trigger.RCV_SYN_IN_WINDOW, "error: connection reset")
 
 
 def _fifth_check_ack(tcb: Tcb, seg: Segment, now: float) -> bool:
     """"Fifth, check the ACK field"; False if processing stops here."""
     ack, state = seg.ack, tcb.state
-    if state is S.SYN_RECEIVED:
+    if state is SYN_RECEIVED:
         if not seq_between(tcb.snd_una, ack, tcb.snd_nxt):
-            tcb.emit(Transmit(tcb.segment(ack, Flags.RST)))
+            tcb.emit(Transmit(tcb.segment(ack, RST)))
             return False
         tcb.acknowledge(ack, now)
         tcb.move(Trigger.RCV_ACK_OF_SYN)
@@ -257,18 +268,18 @@ def _fifth_check_ack(tcb: Tcb, seg: Segment, now: float) -> bool:
         tcb.acknowledge(ack, now)
     if tcb.handshake is Handshake.TWO_WAY and Timer.IDLE in tcb.timers:
         tcb.set_timer(Timer.IDLE, now + tcb.profile.idle_timeout)
-    if state is S.TIME_WAIT:
+    if state is TIME_WAIT:
         # "The only thing that can arrive in this state is a retransmission of the remote
         # FIN.  Acknowledge it, and restart the 2 MSL timeout": done for that FIN before
         # the checks.  Anything else is no FIN and gets no ACK: answering ACKs with ACKs
         # would let two ends in TIME-WAIT ACK each other for ever (the soak test found it).
         return False
     if tcb.fin_acked:
-        if state is S.FIN_WAIT_1 and not _fin_is_next(tcb, seg):
+        if state is FIN_WAIT_1 and not _fin_is_next(tcb, seg):
             tcb.move(Trigger.RCV_ACK_OF_FIN)  # else the eighth step goes to TIME-WAIT (note 2)
-        elif state is S.CLOSING:
+        elif state is CLOSING:
             tcb.enter_time_wait(Trigger.RCV_ACK_OF_FIN, now)
-        elif state is S.LAST_ACK:
+        elif state is LAST_ACK:
             tcb.delete(Trigger.RCV_ACK_OF_FIN)
             return False
     tcb.push(now)
@@ -277,13 +288,13 @@ def _fifth_check_ack(tcb: Tcb, seg: Segment, now: float) -> bool:
 
 def _fin_is_next(tcb: Tcb, seg: Segment) -> bool:
     """Will the eighth step process this segment's FIN (in order, and not a RST instead)?"""
-    return (Flags.FIN in seg.flags and seq_le(seg.seq, tcb.rcv_nxt)
+    return (FIN in seg.flags and seq_le(seg.seq, tcb.rcv_nxt)
             and not _data_after_close(tcb, seg))
 
 
 def _data_after_close(tcb: Tcb, seg: Segment) -> bool:
     """New data for an application that called the socket close() (§3.6.1 MAY-1)."""
-    return (tcb.read_closed and tcb.state in (S.FIN_WAIT_1, S.FIN_WAIT_2) and seg.length > 0
+    return (tcb.read_closed and tcb.state in (FIN_WAIT_1, FIN_WAIT_2) and seg.length > 0
             and seq_lt(tcb.rcv_nxt, seq_add(seg.seq, seg.length)))
 
 
@@ -301,13 +312,13 @@ def _seventh_process_text(tcb: Tcb, seg: Segment, now: float) -> bool:
     if behind > 0:
         data, seq = data[behind:], tcb.rcv_nxt
     if seq != tcb.rcv_nxt:
-        if data or Flags.FIN in seg.flags:
+        if data or FIN in seg.flags:
             tcb.ack_unacceptable(seg, now)  # out of order: not kept (a simplification)
         return False
-    if data and tcb.state in (S.ESTABLISHED, S.FIN_WAIT_1, S.FIN_WAIT_2):
+    if data and tcb.state in (ESTABLISHED, FIN_WAIT_1, FIN_WAIT_2):
         tcb.rcv_nxt = seq_add(tcb.rcv_nxt, len(data))
         tcb.emit(Delivered(data))
-        if Flags.FIN not in seg.flags:
+        if FIN not in seg.flags:
             tcb.schedule_ack(now)
     return True  # in CLOSE-WAIT, CLOSING, LAST-ACK and TIME-WAIT the text is ignored
 
@@ -315,18 +326,18 @@ def _seventh_process_text(tcb: Tcb, seg: Segment, now: float) -> bool:
 def _eighth_check_fin(tcb: Tcb, now: float) -> None:
     """"Eighth, check the FIN bit": the peer has no more to send."""
     state = tcb.state
-    if state in (S.CLOSE_WAIT, S.CLOSING, S.LAST_ACK):
+    if state in (CLOSE_WAIT, CLOSING, LAST_ACK):
         tcb.send_ack()  # a retransmitted FIN: already counted
         return
     tcb.rcv_nxt = seq_add(tcb.rcv_nxt, 1)
     tcb.emit(Notice("connection closing"))
-    if state in (S.SYN_RECEIVED, S.ESTABLISHED):
+    if state in (SYN_RECEIVED, ESTABLISHED):
         tcb.move(Trigger.RCV_FIN)
         tcb.schedule_ack(now, fin=True)
-    elif state is S.FIN_WAIT_1 and tcb.fin_acked:
+    elif state is FIN_WAIT_1 and tcb.fin_acked:
         tcb.enter_time_wait(Trigger.RCV_FIN_AND_ACK_OF_FIN, now, ack=True)
-    elif state is S.FIN_WAIT_1:
+    elif state is FIN_WAIT_1:
         tcb.move(Trigger.RCV_FIN)
         tcb.send_ack()
-    elif state is S.FIN_WAIT_2:
+    elif state is FIN_WAIT_2:
         tcb.enter_time_wait(Trigger.RCV_FIN, now, ack=True)

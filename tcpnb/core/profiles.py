@@ -15,6 +15,7 @@ Every field can be overridden for one simulation: ``Simulation(msl=5.0)``.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, fields, replace
 from typing import Any
 
@@ -103,13 +104,23 @@ class Profile:
         """A copy with some fields changed; unknown names and bad values raise ``ValueError``."""
         if not overrides:
             return self
-        known = {f.name for f in fields(self)}
-        for key, value in overrides.items():
-            if key not in known or key == "name":
+        for key in overrides:
+            if key not in _SETTINGS:
                 raise UsageError(f"unknown profile setting {key!r}; allowed: "
-                                 + ", ".join(sorted(known - {"name"})))
-        checked = {key: _check_field(key, value) for key, value in overrides.items()}
-        return replace(self, **checked)
+                                 + ", ".join(sorted(_SETTINGS)))
+        checked = tuple((key, _check_field(key, value)) for key, value in overrides.items())
+        return _replaced(self, checked)
+
+
+#: The fields a simulation may override (every one but the name).
+_SETTINGS = frozenset(f.name for f in fields(Profile)) - {"name"}
+
+
+@functools.lru_cache(maxsize=256)
+def _replaced(profile: Profile, changes: tuple[tuple[str, Any], ...]) -> Profile:
+    """``profile`` with ``changes``: made once per set of changes, as a Monte-Carlo
+    experiment asks for the same profile in every run (profiles are immutable)."""
+    return replace(profile, **dict(changes))
 
 
 #: Whole-number settings and their allowed ranges.  A retry count above 1000 or a

@@ -27,10 +27,19 @@ from .outputs import (
 )
 from .profiles import Profile
 from .rto import RtoEstimator
-from .segment import Flags, Segment, seq_add, seq_diff, seq_lt
-from .states import TRANSITIONS, TWO_WAY_TRANSITIONS, State, Trigger, next_state
-
-S = State
+from .segment import ACK, FIN, RST, SYN, Flags, Segment, seq_add, seq_diff, seq_lt
+from .states import (
+    CLOSE_WAIT,
+    CLOSING,
+    ESTABLISHED,
+    FIN_WAIT_1,
+    LAST_ACK,
+    TRANSITIONS,
+    TWO_WAY_TRANSITIONS,
+    State,
+    Trigger,
+    next_state,
+)
 
 
 class Handshake(enum.Enum):
@@ -43,7 +52,7 @@ class Handshake(enum.Enum):
 
 
 #: States in which queued data (and then the FIN) may be sent (§3.10.2, §3.10.4).
-_SENDING = (S.ESTABLISHED, S.CLOSE_WAIT, S.FIN_WAIT_1, S.CLOSING, S.LAST_ACK)
+_SENDING = (ESTABLISHED, CLOSE_WAIT, FIN_WAIT_1, CLOSING, LAST_ACK)
 
 
 class Outstanding:
@@ -113,7 +122,7 @@ class Tcb:
         old = self.state
         self.state = next_state(self.table, old, trigger)
         self.emit(StateChanged(old, self.state, trigger, self.iss, self.irs))
-        if self.state is not S.ESTABLISHED:
+        if self.state is not ESTABLISHED:
             self.cancel_timer(Timer.IDLE)
 
     def delete(self, trigger: Trigger, notice: str = "") -> None:
@@ -154,7 +163,7 @@ class Tcb:
 
     def transmit(self, segment: Segment, now: float, retransmission: bool = False) -> None:
         """Send ``segment``; keep it for retransmission if it occupies sequence space."""
-        if Flags.ACK in segment.flags:
+        if ACK in segment.flags:
             self.ack_pending = False
             self.cancel_timer(Timer.DELAYED_ACK)
         length = segment.seg_len
@@ -167,7 +176,7 @@ class Tcb:
 
     def send_ack(self) -> None:
         """<SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>: the reply the RFC asks for again and again."""
-        self.transmit(self.segment(self.snd_nxt, Flags.ACK, self.rcv_nxt), 0.0)
+        self.transmit(self.segment(self.snd_nxt, ACK, self.rcv_nxt), 0.0)
 
     def _throttled(self, interval: float, now: float) -> bool:
         """Is an ACK of a rate-limited kind due less than ``interval`` after the last one?"""
@@ -185,7 +194,7 @@ class Tcb:
         segment without data (or a SYN): "Data packets without SYNs are not likely
         part of an ACK loop" (tcp_oow_rate_limited()); ``invalid_ack_interval``.
         """
-        loop_prone = seg.seg_len == 0 or Flags.SYN in seg.flags
+        loop_prone = seg.seg_len == 0 or SYN in seg.flags
         if not (loop_prone and self._throttled(self.profile.invalid_ack_interval, now)):
             self.send_ack()
 
@@ -205,13 +214,13 @@ class Tcb:
 
     def reset_for(self, seg: Segment) -> None:
         """The RST that answers a segment for no connection (§3.10.7.1, §3.5.2 case 1)."""
-        if Flags.RST in seg.flags:
+        if RST in seg.flags:
             return
-        if Flags.ACK in seg.flags:
-            reply = Segment(seq=seg.ack, flags=Flags.RST, window=0,
+        if ACK in seg.flags:
+            reply = Segment(seq=seg.ack, flags=RST, window=0,
                             src_port=seg.dst_port, dst_port=seg.src_port)
         else:
-            reply = Segment(seq=0, ack=seq_add(seg.seq, seg.seg_len), flags=Flags.RST | Flags.ACK,
+            reply = Segment(seq=0, ack=seq_add(seg.seq, seg.seg_len), flags=RST | ACK,
                             window=0, src_port=seg.dst_port, dst_port=seg.src_port)
         self.emit(Transmit(reply))
 
@@ -238,10 +247,10 @@ class Tcb:
                 return
             chunk = bytes(self.send_buffer[:room])
             del self.send_buffer[:room]
-            self.transmit(self.segment(self.snd_nxt, Flags.ACK, self.rcv_nxt, chunk), now)
+            self.transmit(self.segment(self.snd_nxt, ACK, self.rcv_nxt, chunk), now)
         if self.close_requested and not self.fin_sent:
             self.fin_sent = True
-            self.transmit(self.segment(self.snd_nxt, Flags.FIN | Flags.ACK, self.rcv_nxt), now)
+            self.transmit(self.segment(self.snd_nxt, FIN | ACK, self.rcv_nxt), now)
 
     def acknowledge(self, ack: int, now: float) -> None:
         """SND.UNA = SEG.ACK: drop acknowledged segments, measure RTT, manage the timer."""
@@ -272,7 +281,7 @@ class Tcb:
         """Send ``outstanding`` again (with a fresh ACK field) and re-arm the timer."""
         outstanding.retransmitted = True
         segment = outstanding.segment
-        if Flags.ACK in segment.flags and Flags.SYN not in segment.flags:
+        if ACK in segment.flags and SYN not in segment.flags:
             segment = self.segment(segment.seq, segment.flags, self.rcv_nxt, segment.data)
         self.set_timer(Timer.RETRANSMISSION, now + self.rto.rto)
         self.transmit(segment, now, retransmission=True)

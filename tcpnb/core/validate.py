@@ -62,6 +62,8 @@ def seconds(name: str, value: object, low: float = 0.0, high: float = math.inf) 
 
 def whole(name: str, value: object, low: int = 0, high: int | None = None) -> int:
     """``value`` if it is an ``int`` (not a bool) with ``low <= value <= high``."""
+    if type(value) is int and low <= value and (high is None or value <= high):
+        return value  # the message below is only made when it is needed
     allowed = f">= {low}" if high is None else f"in [{low}, {high}]"
     if isinstance(value, bool) or not isinstance(value, int):
         raise UsageError(f"{name} must be a whole number {allowed}, got {value!r}")

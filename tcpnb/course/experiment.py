@@ -149,25 +149,13 @@ class Experiment:
         """The grid's points, each as ``{setting: value}``, in grid order (last axis fastest)."""
         return [dict(zip(self.grid, values)) for values in itertools.product(*self.grid.values())]
 
+    def observe_run(self, settings: dict[str, Any], seed: int) -> Mapping[str, float]:
+        """What the run with ``seed`` at ``settings`` showed."""
+        return self.observe(self.run(**self.fixed, **settings, seed=seed))
+
     def tally(self, settings: dict[str, Any], seeds: range) -> Point:
         """Run once per seed at ``settings`` and add up what the runs showed."""
-        totals: dict[str, Fraction] = {}
-        counts: dict[str, int] = {}  # whole numbers and events add up exactly as ints (faster)
-        reported: dict[str, int] = {}
-        events: set[str] = set()
-        for seed in seeds:
-            for name, value in self.observe(self.run(**self.fixed, **settings, seed=seed)).items():
-                if isinstance(value, int):
-                    if isinstance(value, bool):
-                        events.add(name)
-                    counts[name] = counts.get(name, 0) + value
-                    totals.setdefault(name, Fraction(0))
-                else:
-                    totals[name] = totals.get(name, Fraction(0)) + Fraction(value)
-                reported[name] = reported.get(name, 0) + 1
-        for name, count in counts.items():
-            totals[name] += count
-        return Point(dict(settings), seeds, totals, reported, frozenset(events))
+        return _added(settings, seeds, [self.observe_run(settings, seed) for seed in seeds])
 
     def start(self, seed: int = 0) -> Results:
         """Results with no runs yet, to grow with :meth:`Results.more` or :meth:`Results.grow`."""
@@ -177,6 +165,26 @@ class Experiment:
     def sweep(self, runs: int, seed: int = 0) -> Results:
         """``runs`` runs at every grid point, with seeds ``seed``, ``seed + 1``, ..."""
         return self.start(seed).more(validate.whole("runs", runs, low=1))
+
+
+def _added(settings: dict[str, Any], seeds: range, shown: list[Mapping[str, float]]) -> Point:
+    """The point whose runs (seeds ``seeds``) showed ``shown``, one mapping per run."""
+    totals: dict[str, Fraction] = {}
+    counts: dict[str, int] = {}  # whole numbers and events add up exactly as ints (faster)
+    reported: dict[str, int] = {}
+    events: set[str] = set()
+    for observed in shown:
+        for name, value in observed.items():
+            if isinstance(value, int):
+                if isinstance(value, bool):
+                    events.add(name)
+                counts[name] = counts.get(name, 0) + value
+            else:
+                totals[name] = totals.get(name, Fraction(0)) + Fraction(value)
+            reported[name] = reported.get(name, 0) + 1
+    for name, count in counts.items():
+        totals[name] = totals.get(name, Fraction(0)) + count
+    return Point(dict(settings), seeds, totals, reported, frozenset(events))
 
 
 @dataclass(frozen=True)
@@ -252,13 +260,20 @@ class Results:
         """
         validate.whole("runs", runs)
         deadline = time.perf_counter() + validate.seconds("seconds", seconds)
-        results = self
-        while results.runs < runs:
-            fewest = min(range(len(results.points)), key=lambda k: results.points[k].runs)
-            results = results.more(1, at=fewest)
+        started = time.perf_counter()
+        points, experiment = self.points, self.experiment
+        done = [p.runs for p in points]                  # runs per point, with the new ones
+        shown: list[list[Mapping[str, float]]] = [[] for _ in points]  # the new runs' observations
+        while min(done) < runs:
+            k = done.index(min(done))  # the first point with fewest runs
+            shown[k].append(experiment.observe_run(points[k].settings, points[k].seeds.stop
+                                                   + len(shown[k])))
+            done[k] += 1
             if time.perf_counter() >= deadline:
                 break
-        return results
+        grown = tuple(p + _added(p.settings, range(p.seeds.stop, p.seeds.stop + len(new)), new)
+                      if new else p for p, new in zip(points, shown))
+        return Results(experiment, grown, self.seconds + time.perf_counter() - started)
 
     def merge(self, other: Results) -> Results:
         """This experiment's runs and ``other``'s in one; ``other``'s seeds follow on, point by point."""

@@ -62,7 +62,7 @@ from ..core.isn import figure_pair
 from ..core.options import IsnKind, ProfileName
 from ..core.segment import Flags, Segment
 from ..core.states import State
-from ..sim.simulation import Simulation
+from ..sim.simulation import RecordLevel, Simulation
 from ..sim.trace import Trace, Transmission
 from ..sim.triggers import on_received, on_state
 from .experiment import Experiment, Point, Results
@@ -192,7 +192,7 @@ def _add_copies(sim: Simulation, duplicate: float, lifetime: float, seed: int) -
 def reconnect(*, time_wait: float, msl: float = 10.0, delay: float = 0.1,
               jitter: float = 0.0, loss: float = 0.05, duplicate: float = 0.1,
               gap: float = 1.0, isn: IsnKind = "fixed", rfc1337: bool = False, seed: int = 0,
-              profile: ProfileName = "rfc") -> Trace:
+              profile: ProfileName = "rfc", record: RecordLevel = "full") -> Trace:
     """One run of the experiment: a connection, A's close, and A's reconnect on the same ports.
 
     Args:
@@ -207,13 +207,16 @@ def reconnect(*, time_wait: float, msl: float = 10.0, delay: float = 0.1,
         rfc1337: A ignores RST in TIME-WAIT (RFC 1337 fix F1).
         seed: fixes the run.
         profile: ``"rfc"`` or ``"linux"`` (timers, delayed ACK).
+        record: how much the trace keeps (:class:`~tcpnb.sim.simulation.Simulation`);
+            ``"changes"`` is all :func:`failures` reads, and what the experiment uses.
     """
     msl = validate.seconds("msl", msl)
     delay, jitter = validate.seconds("delay", delay), validate.seconds("jitter", jitter)
     duplicate = validate.number("duplicate", duplicate, 0.0, 1.0)
     gap = validate.seconds("gap", gap)
     sim = Simulation(delay=delay, jitter=jitter, loss=loss, seed=seed, profile=profile, msl=msl,
-                     time_wait=validate.seconds("time_wait", time_wait), rfc1337=rfc1337)
+                     time_wait=validate.seconds("time_wait", time_wait), rfc1337=rfc1337,
+                     record=record)
     a_isn, b_isn = figure_pair(isn)
     a, b = sim.endpoint("A", isn=a_isn), sim.endpoint("B", isn=b_isn)
     _add_copies(sim, duplicate, max(0.0, msl - delay - jitter), seed)
@@ -336,6 +339,11 @@ def failures(trace: Trace) -> dict[str, bool]:
     return {name: getattr(found, name) for name in FAILURES}
 
 
+def _tallied(**settings: Any) -> Trace:
+    """:func:`reconnect`, recording only what :func:`failures` reads (the same tallies, faster)."""
+    return reconnect(**settings, record="changes")
+
+
 def experiment(multiples: Iterable[float] = MULTIPLES, *, msl: float = 10.0,
                **setup: Any) -> Experiment:
     """:func:`reconnect` with TIME-WAIT = each of ``multiples`` x ``msl``, tallied by :func:`failures`.
@@ -343,7 +351,7 @@ def experiment(multiples: Iterable[float] = MULTIPLES, *, msl: float = 10.0,
     ``setup`` goes to every run (``delay``, ``loss``, ``duplicate``, ``rfc1337``, ``isn``...).
     """
     msl = validate.seconds("msl", msl)
-    return Experiment(reconnect, failures, {"time_wait": [m * msl for m in multiples]},
+    return Experiment(_tallied, failures, {"time_wait": [m * msl for m in multiples]},
                       {"msl": msl, **setup})
 
 
@@ -351,7 +359,7 @@ def failure_rates(time_wait: float, *, runs: int = 500, seed: int = 0, msl: floa
                   **setup: Any) -> Point:
     """Run :func:`reconnect` ``runs`` times (seeds ``seed``, ``seed + 1``, ...) and count failures."""
     msl = validate.seconds("msl", msl)
-    return Experiment(reconnect, failures, {"time_wait": [time_wait]},
+    return Experiment(_tallied, failures, {"time_wait": [time_wait]},
                       {"msl": msl, **setup}).sweep(runs, seed).points[0]
 
 

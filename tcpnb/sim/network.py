@@ -7,6 +7,7 @@ the ``random.Random`` it is given, so a seed fixes every decision.
 
 from __future__ import annotations
 
+import functools
 import random
 from dataclasses import dataclass
 
@@ -36,20 +37,26 @@ class SegmentPattern:
     def parse(cls, text: str) -> SegmentPattern:
         if not isinstance(text, str) or not text.strip():
             raise UsageError(f"flags must be a string such as 'SYN' or 'FIN,ACK', got {text!r}")
-        parts = [p.strip().upper() for p in text.split(",")]
-        needs_data = "DATA" in parts
-        rest = ",".join(p for p in parts if p != "DATA")
-        try:
-            required = Flags.parse(rest)
-        except ValueError as error:
-            raise UsageError(f"{error} (or DATA)") from None
-        return cls(required, needs_data)
+        return _parse_pattern(text)
 
     def matches(self, segment: Segment) -> bool:
         bits, required = segment.flags._value_, self.required._value_
         return (bits & required == required
                 and bits & _CONTROLS == required & _CONTROLS
                 and (not self.needs_data or len(segment.data) > 0))
+
+
+@functools.lru_cache(maxsize=64)
+def _parse_pattern(text: str) -> SegmentPattern:
+    """:meth:`SegmentPattern.parse`, once per text (an experiment's runs repeat their faults)."""
+    parts = [p.strip().upper() for p in text.split(",")]
+    needs_data = "DATA" in parts
+    rest = ",".join(p for p in parts if p != "DATA")
+    try:
+        required = Flags.parse(rest)
+    except ValueError as error:
+        raise UsageError(f"{error} (or DATA)") from None
+    return SegmentPattern(required, needs_data)
 
 
 @dataclass(slots=True)
@@ -96,12 +103,15 @@ class Link:
         self.faults.append(fault)
 
     def _fault_for(self, src: str, segment: Segment) -> Fault | None:
+        """The first fault that acts on this segment (each counts the segments it matches)."""
         hit = None
         for fault in self.faults:
             if fault.src == src and fault.pattern.matches(segment):
                 fault.seen += 1
                 if fault.seen == fault.nth and hit is None:
                     hit = fault
+        if hit is not None:  # it has acted and never will again: no need to keep counting
+            self.faults.remove(hit)
         return hit
 
     def decide(self, src: str, segment: Segment) -> Verdict:

@@ -8,9 +8,13 @@ when it arrives.  A :class:`Trace` taken at any moment copies the lists and
 makes the records of the few segments in flight, so stepping a run in small
 pieces costs about what one run costs.
 
-A Monte-Carlo run that only tallies how runs *ended* needs none of that:
-:class:`OutcomeRecorder` (``Simulation(record="outcome")``) keeps only each
-endpoint's latest state change, so its memory does not grow with the run.
+A Monte-Carlo run needs less.  :class:`ChangesRecorder`
+(``Simulation(record="changes")``) keeps what the course's tallies read -- the
+state changes, deliveries, notices and application calls, and only those
+transmissions whose arrival delivered bytes or changed a state -- and no
+timers.  :class:`OutcomeRecorder` (``Simulation(record="outcome")``) keeps
+only each endpoint's latest state change, so its memory does not grow with
+the run.
 """
 
 from __future__ import annotations
@@ -131,6 +135,78 @@ class Recorder:
                      app_calls=tuple(self.app_calls), timers=tuple(self.timer_spans) + running,
                      deliveries=tuple(self.deliveries),
                      end_time=self.latest if until is None else until, params=params)
+
+
+class ChangesRecorder(Recorder):
+    """What changed something: every state change, delivery, notice and application call, and
+    the transmissions whose arrival delivered bytes or changed a state (``record="changes"``).
+
+    A transmission's record is made only if something happens during the event
+    it arrives in; the others (lost segments, ACKs that change nothing) keep
+    just their index, so the indexes -- and every ``DeliveryRecord.source`` --
+    are those of the full trace.  No timer spans are kept, but the trace ends
+    at the same time as the full one.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.sent = 0  # transmissions so far: the next one's index
+        self.kept: list[Transmission] = []
+        self.arrived: tuple[Any, ...] | None = None  # the last arrival, until something happens
+
+    def transmission(self, sent_at: float, arrives_at: float | None, src: str, dst: str,
+                     segment: Segment, fate: Fate, origin: Origin, incarnation: int,
+                     event: int) -> int:
+        index = self.sent
+        self.sent += 1
+        if arrives_at is not None:
+            self.in_flight[index] = (sent_at, arrives_at, src, dst, segment, fate, origin,
+                                     incarnation, event)
+        if sent_at > self.latest:
+            self.latest = sent_at
+        return index
+
+    def arrival(self, index: int, receiver: str, event: int, now: float) -> None:
+        self.arrived = (index, receiver, event, self.in_flight.pop(index))
+        if now > self.latest:
+            self.latest = now
+
+    def _keep_arrival(self, event: int) -> None:
+        """Something happened during ``event``: keep the transmission that arrived in it."""
+        index, receiver, arrived_event, fields = self.arrived  # type: ignore[misc]
+        if arrived_event == event:
+            sent_at, arrived_at, src, _, segment, fate, origin, incarnation, sent_event = fields
+            self.kept.append(Transmission(index, sent_at, arrived_at, src, receiver, segment,
+                                          fate, origin, incarnation, sent_event, arrived_event))
+        self.arrived = None
+
+    def state(self, record: StateRecord) -> None:
+        if self.arrived is not None:
+            self._keep_arrival(record.event)
+        super().state(record)
+
+    def delivery(self, record: DeliveryRecord) -> None:
+        if self.arrived is not None:
+            self._keep_arrival(record.event)
+        super().delivery(record)
+
+    def timer(self, endpoint: str, timer: Timer, now: float, outcome: str,
+              deadline: float | None) -> None:
+        # No span is kept; a span that ends still moves the trace's end, as in a full trace.
+        key = (endpoint, timer)
+        if self.open_timers.pop(key, None) is not None and now > self.latest:
+            self.latest = now
+        if deadline is not None:
+            self.open_timers[key] = (now, deadline)
+
+    def trace(self, endpoints: tuple[str, ...], now: float, until: float | None,
+              params: dict[str, Any]) -> Trace:
+        kept = sorted(self.kept, key=lambda t: t.index)
+        return Trace(endpoints=endpoints, transmissions=tuple(kept),
+                     state_changes=tuple(self.states), notices=tuple(self.notices),
+                     app_calls=tuple(self.app_calls), deliveries=tuple(self.deliveries),
+                     end_time=self.latest if until is None else until,
+                     params=dict(params, record="changes"))
 
 
 class OutcomeRecorder(Recorder):

@@ -43,7 +43,7 @@ from ..core.outputs import (
 from ..core.segment import SEQ_SPACE, Flags, Segment
 from ..core.states import State
 from .network import Fault, Link, SegmentPattern
-from .recorder import OutcomeRecorder, Recorder
+from .recorder import ChangesRecorder, OutcomeRecorder, Recorder
 from .sockets import SimEndpoint, stream_bytes
 from .trace import DeliveryRecord, Fate, NoticeRecord, Origin, StateRecord, Trace
 from .triggers import LONGEST, MOST, OnReceived, OnState, When, check_at
@@ -52,7 +52,8 @@ __all__ = ["Simulation", "SimEndpoint", "stream_bytes"]
 
 Handler = Callable[..., None]
 #: How much a run records (see :class:`Simulation`).
-RecordLevel = Literal["full", "outcome"]
+RecordLevel = Literal["full", "changes", "outcome"]
+_RECORDERS = {"full": Recorder, "changes": ChangesRecorder, "outcome": OutcomeRecorder}
 
 
 class Simulation:
@@ -69,6 +70,9 @@ class Simulation:
             (default: the profile's MSL, the longest a segment may live).
         max_events: a budget; a run that needs more raises :class:`BudgetExceeded`.
         record: ``"full"`` (default) records everything the views show;
+            ``"changes"`` what a Monte-Carlo tally reads: state changes,
+            deliveries, notices, application calls, and only the transmissions
+            whose arrival changed something (no timers);
             ``"outcome"`` keeps only each endpoint's last state change, for
             Monte-Carlo runs that tally how runs ended (memory stays constant).
         **overrides: any :class:`~tcpnb.profiles.Profile` field, e.g. ``msl=5.0``.
@@ -90,8 +94,8 @@ class Simulation:
         self.max_events = max_events
         self.now = 0.0
         self.events_processed = 0
-        self.full = validate.choice("record", record, ("full", "outcome")) == "full"
-        self.recorder = Recorder() if self.full else OutcomeRecorder()
+        self.recorder = _RECORDERS[validate.choice("record", record, tuple(_RECORDERS))]()
+        self.outcome_only = record == "outcome"
         self._queue: list[tuple[float, int, Handler, tuple[Any, ...]]] = []
         self._counter = itertools.count()
         self._endpoints: dict[str, SimEndpoint] = {}
@@ -230,14 +234,14 @@ class Simulation:
     # --------------------------------------------------------------- handling
     def _handle(self, ep: SimEndpoint, outputs: list[Output]) -> None:
         """Act on what an endpoint returned: transmit, record, re-arm its timer."""
-        now, name, recorder, full = self.now, ep.name, self.recorder, self.full
+        now, name, recorder, lean = self.now, ep.name, self.recorder, self.outcome_only
         for out in outputs:
             kind = type(out)  # one lookup per output: this loop runs for every event
             if kind is Transmit:
                 self._transmit(ep, out)  # type: ignore[arg-type]
             elif kind is StateChanged:
                 self._on_state(ep, out)  # type: ignore[arg-type]
-            elif not full and kind is not Delivered:
+            elif lean and kind is not Delivered:
                 continue  # timers and notices are not part of an outcome
             elif kind is TimerSet:
                 recorder.timer(name, out.name, now, "restarted", out.deadline)  # type: ignore
@@ -255,7 +259,7 @@ class Simulation:
             self._schedule(deadline, self._wake, ep)
 
     def _delivered(self, ep: SimEndpoint, out: Delivered) -> None:
-        if self.full:
+        if not self.outcome_only:
             self.recorder.delivery(DeliveryRecord(self.now, ep.name, out.data,
                                                   ep.endpoint.incarnation,
                                                   self.events_processed, self._arriving))
