@@ -46,6 +46,7 @@ from typing import Any
 from tcpnb import Simulation, State, on_received, on_state
 
 sys.path.insert(0, str(Path(__file__).parent))
+from workload import workload as lifecycle_workload  # noqa: E402
 #: Does this tcpnb have recording levels (issue 14)?  The script also times the code before.
 LEVELS = "record" in inspect.signature(Simulation).parameters
 
@@ -53,15 +54,7 @@ LEVELS = "record" in inspect.signature(Simulation).parameters
 def workload(seed: int, record: str = "full") -> Simulation:
     """The workload, set up and not yet run (``record``: "full" or "outcome")."""
     level = {} if record == "full" else {"record": record}  # main before issue 14 has no record=
-    sim = Simulation(delay=0.05, jitter=0.02, loss=0.1, seed=seed, **level)
-    a, b = sim.endpoint("A", isn=100), sim.endpoint("B", isn=300)
-    b.listen()
-    a.connect("B")
-    a.send(1000)
-    b.send(1000, at=on_received(1000))
-    a.close(at=on_received(1000))
-    b.close(at=on_state(State.CLOSE_WAIT))
-    return sim
+    return lifecycle_workload(seed, **level)
 
 
 def lifecycle(seed: int, record: str = "full") -> Simulation:

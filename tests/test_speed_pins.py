@@ -11,13 +11,18 @@ socket server, an injected old segment, TIME-WAIT reuse -- fails here.
 from __future__ import annotations
 
 import hashlib
+import sys
+from pathlib import Path
 from typing import Any, Callable
 
 import pytest
 
-from tcpnb import Simulation, State, on_received, on_state
+from tcpnb import Simulation
 from tcpnb.sim import scenarios
 from tcpnb.sim.trace import Trace
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
+from workload import workload  # noqa: E402  (the benchmark's lifecycle, pinned here)
 
 
 def canonical(trace: Trace) -> str:
@@ -41,19 +46,6 @@ def canonical(trace: Trace) -> str:
     for d in trace.deliveries:
         rows.append(("delivery", d.t, d.endpoint, d.data, d.incarnation, d.event, d.source))
     return hashlib.sha256(repr(rows).encode()).hexdigest()[:16]
-
-
-def workload(seed: int, **net: Any) -> Simulation:
-    """The benchmark's lifecycle: open, 1 KB each way, close, TIME-WAIT."""
-    sim = Simulation(delay=0.05, jitter=0.02, loss=0.1, seed=seed, **net)
-    a, b = sim.endpoint("A", isn=100), sim.endpoint("B", isn=300)
-    b.listen()
-    a.connect("B")
-    a.send(1000)
-    b.send(1000, at=on_received(1000))
-    a.close(at=on_received(1000))
-    b.close(at=on_state(State.CLOSE_WAIT))
-    return sim
 
 
 def _stepped(seed: int) -> Trace:
