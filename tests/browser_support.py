@@ -328,6 +328,14 @@ WIDE_TEXT_JS = """() => [...document.querySelectorAll('.jp-Notebook .jp-OutputAr
                 lineHeight: parseFloat(style.lineHeight), scrolls: p.scrollWidth > p.clientWidth,
                 cellWidth: p.closest('.jp-OutputArea').getBoundingClientRect().width}; })"""
 
+# Markdown tables whose right edge passes their cell's (JupyterLab cuts them; they do not scroll).
+CUT_TABLES_JS = """() => [...document.querySelectorAll('.jp-Notebook .jp-RenderedMarkdown table')]
+    .map(t => ({text: t.textContent.trim().slice(0, 60), right: t.getBoundingClientRect().right,
+                edge: t.closest('.jp-RenderedMarkdown').getBoundingClientRect().right,
+                scroll: t.closest('.jp-RenderedMarkdown').scrollWidth
+                        - t.closest('.jp-RenderedMarkdown').clientWidth}))
+    .filter(t => t.right > t.edge + 1 || t.scroll > 1)"""
+
 # Colours of the knowledge table's cells and of the self-check feedback, as drawn.
 COLOURS_JS = """() => {
     // The background a reader sees: every translucent layer (a selected cell's tint, say)

@@ -9,8 +9,9 @@ downloads) opens each notebook at 1440 x 900 and runs all cells. Then, from the 
 * every control panel: one slider moved with the keyboard, and the figure's data changes (the
   first delay panel of 01 must then equal what the simulator says); the time from key to
   redrawn figure is printed;
-* 01 again at 1024 x 700 with the file browser open (figures fit, text ladders scroll instead
-  of wrapping), and 00 in the dark theme (contrast of the knowledge table and the feedback).
+* every notebook again at 1024 x 700 with the file browser open (figures fit and read well,
+  text ladders scroll instead of wrapping, markdown tables fit their cell), and in the dark theme
+  at 1440 (figures read well; contrast of the knowledge tables and the feedback).
 
 Each notebook is visited once (``visit``) and the tests below read what was found. Screenshots
 go to ``test-artifacts/browser/``. In CI (``CI=true``) a missing Chromium or Playwright fails
@@ -32,7 +33,7 @@ import pytest
 from tcpnb.views import palette
 
 from .browser_support import (
-    ARTIFACTS, COLOURS_JS, FIGURE_TEXT_JS, PANEL_DATA_JS, PANELS_JS, READ_PANEL_JS, ROOT,
+    ARTIFACTS, COLOURS_JS, CUT_TABLES_JS, FIGURE_TEXT_JS, PANEL_DATA_JS, PANELS_JS, READ_PANEL_JS, ROOT,
     TIMER_JS, WIDE_TEXT_JS, Lab, chromium, explore_call, menu, model_traces, poll,
     problems, require_browser, run_all, settings, traces,
 )
@@ -112,10 +113,8 @@ class Course:
             stem = notebook[:2]
             found.figures, found.problems = _read_figures(page, f"{stem}_light_1440")
             _move_panels(page, found, stem)
-            if stem == "01":
-                found.extra["narrow"] = _narrow(page, found)
-            if stem == "00":
-                found.extra["dark"] = _dark(page, found)
+            found.extra["narrow"] = _narrow(page, stem)
+            found.extra["dark"] = _dark(page, stem)
         except BaseException:
             page.screenshot(path=str(ARTIFACTS / f"{notebook[:2]}_failure.png"))
             print(f"JupyterLab log (tail):\n{self.lab.tail()}")
@@ -199,23 +198,26 @@ def _model_check(page: Any, k: int, code: str) -> Any:
 
 
 # ------------------------------------------------------------------ narrow and dark
-def _narrow(page: Any, found: Visit) -> dict[str, Any]:
-    """01 at 1024 x 700 with the file browser open: figures and text ladders."""
+def _narrow(page: Any, stem: str) -> dict[str, Any]:
+    """At 1024 x 700 with the file browser open: figures, text ladders and markdown tables."""
     page.set_viewport_size(dict(zip(("width", "height"), NARROW)))
     if not page.locator(".jp-FileBrowser").first.is_visible():
         page.locator('.lm-TabBar-tab[data-id="filebrowser"]').first.click()
     poll(lambda: page.locator(".jp-FileBrowser").first.is_visible(), 10, "the file browser")
     page.wait_for_timeout(1500)  # plotly redraws at the new width
-    figures, problems_ = _read_figures(page, "01_narrow_1024")
-    page.screenshot(path=str(ARTIFACTS / "01_narrow_1024_page.png"))
-    cell = page.evaluate("() => document.querySelector('.jp-Notebook .jp-OutputArea-output')"
-                         ".getBoundingClientRect().width")
+    figures, problems_ = _read_figures(page, f"{stem}_narrow_1024")
+    page.screenshot(path=str(ARTIFACTS / f"{stem}_narrow_1024_page.png"))
+    for k, table in enumerate(page.locator(".jp-Notebook .jp-RenderedMarkdown table").all()):
+        table.scroll_into_view_if_needed()
+        table.screenshot(path=str(ARTIFACTS / f"{stem}_narrow_1024_table{k}.png"))
+    tables = page.evaluate(CUT_TABLES_JS)
+    page.set_viewport_size(dict(zip(("width", "height"), WIDE)))
     return dict(figures=figures, problems=problems_, ladders=page.evaluate(WIDE_TEXT_JS),
-                cell_width=cell)
+                tables=tables)
 
 
-def _dark(page: Any, found: Visit) -> dict[str, Any]:
-    """00 in JupyterLab Dark: figures, the knowledge table's cells and the feedback's colours."""
+def _dark(page: Any, stem: str) -> dict[str, Any]:
+    """In JupyterLab Dark: figures, the knowledge tables' cells and the feedback's colours."""
     menu(page, "Settings", "Theme")
     page.locator(".lm-Menu-itemLabel", has_text=re.compile("^JupyterLab Dark$")).click()
     poll(lambda: page.evaluate("() => document.body.dataset.jpThemeLight") == "false", 20,
@@ -226,13 +228,13 @@ def _dark(page: Any, found: Visit) -> dict[str, Any]:
         wrong.check()
         page.locator(".jp-Notebook button", has_text="Check").first.click()
         page.wait_for_timeout(500)
-    figures, problems_ = _read_figures(page, "00_dark_1440")
+    figures, problems_ = _read_figures(page, f"{stem}_dark_1440")
     for what, where in (("table", ".jp-Notebook .jp-OutputArea table"),
                         ("feedback", ".jp-Notebook .widget-html span[style]")):
         shown = page.locator(where).first
         if shown.count():
             shown.scroll_into_view_if_needed()
-            page.screenshot(path=str(ARTIFACTS / f"00_dark_{what}.png"))
+            page.screenshot(path=str(ARTIFACTS / f"{stem}_dark_{what}.png"))
     page.mouse.move(0, 0)  # no hovered table row: JupyterLab's hover tint is not the course's colour
     colours = page.evaluate(COLOURS_JS)
     menu(page, "Settings", "Theme")  # back to light for the notebooks after this one
@@ -282,20 +284,25 @@ def test_the_delay_slider_redraws_the_ladder_as_the_model_says(course: Course) -
     assert float(model["valuetext"] or "nan") == model["end"]["delay"]
 
 
-def test_a_narrow_window_with_the_file_browser_open(course: Course) -> None:
-    narrow = course.visit(NOTEBOOKS[1]).extra["narrow"]
+@pytest.mark.parametrize("notebook", NOTEBOOKS)
+def test_a_narrow_window_with_the_file_browser_open(course: Course, notebook: str) -> None:
+    narrow = course.visit(notebook).extra["narrow"]
     assert narrow["figures"] > 0 and narrow["problems"] == []
-    assert narrow["ladders"], "01 shows no text ladder"
+    assert narrow["tables"] == [], "markdown tables cut off at the right"
+    if notebook.startswith("01"):
+        assert narrow["ladders"], "01 shows no text ladder"
     for ladder in narrow["ladders"]:  # one text line, one drawn line: nothing wrapped
         assert ladder["whiteSpace"] == "pre" and ladder["overflowX"] == "auto"
         assert ladder["height"] <= ladder["lines"] * ladder["lineHeight"] + 4, ladder
 
 
-def test_the_dark_theme(course: Course) -> None:
-    dark = course.visit(NOTEBOOKS[0]).extra["dark"]
+@pytest.mark.parametrize("notebook", NOTEBOOKS)
+def test_the_dark_theme(course: Course, notebook: str) -> None:
+    dark = course.visit(notebook).extra["dark"]
     assert dark["figures"] > 0 and dark["problems"] == []
-    marks = [c for c in dark["colours"] if re.match(r"[✓?–✔✘]", c["text"])]
-    assert marks, "no knowledge table or feedback found"
+    if notebook.startswith("00"):
+        marks = [c for c in dark["colours"] if re.match(r"[✓?–✔✘]", c["text"])]
+        assert marks, "no knowledge table or feedback found"
     low = [(c, round(palette.contrast(_css(c["fg"]), _css(c["bg"])), 2)) for c in dark["colours"]
            if palette.contrast(_css(c["fg"]), _css(c["bg"])) < 4.5]
     assert low == []

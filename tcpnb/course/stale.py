@@ -363,11 +363,14 @@ def compare_figure(results: Results) -> go.Figure:
     labels = [f"{_handshake_name(p.settings['handshake'])}<br>{p.total('seconds'):.0f} s held"
               for p in points]
     fig = go.Figure()
-    for quantity, opacity in (("unwanted", 0.45), ("unwanted_open", 1.0)):
+    # Colour tells the handshakes apart; hatching tells "acted on" from "opened", and
+    # shows in the legend too (a pale bar's legend swatch would be drawn solid).
+    hatched = dict(shape="/", fillmode="replace", solidity=0.35, bgcolor="rgba(0,0,0,0)")
+    for quantity, pattern in (("unwanted", hatched), ("unwanted_open", None)):
         fig.add_trace(go.Bar(
             x=labels, y=[per_100(p, quantity) for p in points], name=_QUANTITIES[quantity],
             marker=dict(color=[_HANDSHAKE_COLOURS[p.settings["handshake"]] for p in points],
-                        opacity=opacity),
+                        pattern=pattern),
             hovertemplate="%{y:.1f} per 100 connections<extra>" + _QUANTITIES[quantity]
                           + "</extra>"))
     layout = palette.base_layout(
