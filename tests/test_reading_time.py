@@ -1,5 +1,6 @@
 """tools/reading_time.py: words and allowances land on the main path or in the deep dive."""
 
+import json
 import sys
 from pathlib import Path
 
@@ -40,3 +41,11 @@ def test_every_course_notebook_has_a_main_path(capsys: pytest.CaptureFixture[str
     lines = capsys.readouterr().out.splitlines()[1:]
     assert len(lines) == len(list((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb")))
     assert all(float(line.split()[1]) > 0 for line in lines)
+
+
+def test_every_main_path_reads_in_under_20_minutes() -> None:
+    """Issue 15: heavy material goes into marked deep dives, so each main path stays under 20 minutes."""
+    for path in sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb")):
+        main_path, _ = reading_time.reading_minutes(json.loads(path.read_text(encoding="utf-8")))
+        assert main_path < 20, (f"{path.name}: main path {main_path:.1f} min; move side topics "
+                                "into a marked deep dive (notebooks/CONVENTIONS.md)")
