@@ -30,6 +30,7 @@ from ..sim.trace import Fate, Origin, Trace, Transmission
 from . import palette
 from .labels import text_width
 from .ladderlabels import Geometry, Words, geometry
+from .plotlyfigure import make_figure
 from .timeline import (
     TimeAxis,
     band_traces,
@@ -290,7 +291,7 @@ class _Builder:
             annotations=notes, shapes=self.shapes, hovermode="closest",
             meta={"left out": self.words.left_out_texts})
         data = self.data + self.words.hover_traces() + ([marks] if axis.cuts else [])
-        return go.Figure(dict(data=data, layout=layout))
+        return make_figure(data, layout)
 
 
 def _time_wait_words(trace: Trace, length: float) -> str:
