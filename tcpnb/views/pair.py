@@ -18,6 +18,7 @@ from ..sim import analysis
 from ..sim.trace import Trace
 from . import labels, palette
 from .ladder import ladder
+from .plotlyfigure import make_figure
 
 
 def _moved(item: dict[str, Any], axes: tuple[str, str]) -> dict[str, Any]:
@@ -52,7 +53,10 @@ def stack(top: go.Figure, bottom: go.Figure) -> go.Figure:
         return [(margin - left) / (width - left - right), 1]
 
     def rows(y0: float, y1: float) -> list[float]:  # pixels from the top -> paper fractions
-        return [(height - bottom_margin - y1) / plot, (height - bottom_margin - y0) / plot]
+        # min/max: the top edge works out as 1.0000000000000002 for some heights (float
+        # rounding), which plotly rejects as a domain
+        return [max(0.0, (height - bottom_margin - y1) / plot),
+                min(1.0, (height - bottom_margin - y0) / plot)]
 
     layout = dict(lay1)
     layout.update(
@@ -82,7 +86,7 @@ def stack(top: go.Figure, bottom: go.Figure) -> go.Figure:
         elif trace.get("showlegend", True) and trace.get("name"):
             seen.add(trace["name"])
         data.append(trace)
-    return go.Figure(dict(data=data, layout=layout))
+    return make_figure(data, layout)
 
 
 def numbered(trace: Trace, k: int, name: str, **kwargs: Any) -> go.Figure:
