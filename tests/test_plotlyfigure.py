@@ -68,6 +68,8 @@ PANELS: list[tuple[str, Callable[[], Any], list[dict[str, Any]]]] = [
      [dict(loss=0.0), dict(loss=0.5, seed=7), dict(profile="linux", jitter=0.2)]),
     ("01", lambda: widgets.explore("three_way_handshake", data=0, delay=0.3),
      [dict(delay=0.0), dict(delay=1.0, loss=0.9, seed=3)]),
+    ("02 window", lambda: widgets.window_panel(gap=1.0, sent_before=1),
+     [dict(gap=0.0), dict(gap=6.0, sent_before=2_000_001), dict(gap=2.35, sent_before=50_001)]),
     ("03 close", lambda: widgets.close_panel(first="A", lose="first FIN", delay=0.1),
      [dict(first="B", lose="last ACK"), dict(lose="nothing", delay=0.6, loss=0.5, seed=20)]),
     ("03 compare", lambda: widgets.compare("shutdown_then_reply", "close_then_reply"),
