@@ -69,9 +69,14 @@ PANELS: dict[str, tuple[Callable[[], Any], str, Callable[[int], Any]]] = {
                   "gap", lambda k: 0.05 * (k % 100)),
     "03 close": (lambda: widgets.close_panel(first="A", lose="first FIN", delay=0.1),
                  "delay", lambda k: 0.05 + 0.01 * (k % 40)),
+    "03 compare": (lambda: widgets.compare("shutdown_then_reply", "close_then_reply"),
+                   "delay", lambda k: 0.05 + 0.01 * (k % 40)),
     "04 compare": (lambda: widgets.compare("final_ack_lost", ("final_ack_lost",
                                                               {"time_wait": 0.5})),
                    "delay", lambda k: 0.05 + 0.01 * (k % 40)),
+    "04 compare reuse": (lambda: widgets.compare("time_wait_reuse", ("time_wait_reuse",
+                                                                    {"time_wait": 240.0})),
+                         "delay", lambda k: 0.1 + 0.01 * (k % 40)),
 }
 
 
@@ -101,8 +106,9 @@ def where_the_time_goes(repeat: int) -> None:
     parts = [("the whole redraw (panel.update)", "panel.py", "update"),
              ("run the close (scenarios.close)", "scenarios.py", "close"),
              ("build the ladder figure (views)", "ladder.py", "ladder"),
-             ("  of which go.Figure(): plotly validation", "_figure.py", "__init__"),
-             ("  of which the 'simple_white' template", "_template.py", "__init__"),
+             ("  of which placing its words (labels)", "ladderlabels.py", "layout"),
+             ("  of which go.Figure() (make_figure)", "plotlyfigure.py", "make_figure"),
+             ("  of which plotly's validation", "basevalidators.py", "validate_coerce"),
              ("figure -> JSON for the Output", "basedatatypes.py", "to_plotly_json")]
     print(f"where a redraw of 03's close panel goes (profiled, {repeat} redraws; the profiler "
           "slows everything about 2x):")
