@@ -244,8 +244,8 @@ class Placer:
         rows = self._reach(box)
         if rows is None:
             return not any(box.overlaps(other, -self.gap) for other in self.taken)
-        return not any(box.overlaps(other, -self.gap)
-                       for other in self._tall + [b for row in rows for b in self._rows.get(row, ())])
+        near = self._tall + [other for row in rows for other in self._rows.get(row, ())]
+        return not any(box.overlaps(other, -self.gap) for other in near)
 
     def _reach(self, box: Box) -> range | None:
         """The rows ``box`` reaches into, grown by the gap (boxes closer than the gap
