@@ -3,6 +3,7 @@
     python benchmarks/bench_views.py            # panel latencies, figures, Monte Carlo (~1-2 min)
     python benchmarks/bench_views.py --quick    # fewer repeats, no 1,000-run refinement
     python benchmarks/bench_views.py --payload  # also execute a 3-panel notebook (~30 s)
+    python benchmarks/bench_views.py --render   # also time Chromium drawing each panel's figure
 
 Prints numbers; asserts nothing (the targets are in the printout).  Everything
 runs in this process, without a browser: a "slider move" is ``panel.update()``
@@ -157,6 +158,58 @@ def held_arrow_key(seconds: float = 1.5, rate: float = 30.0) -> None:
               f"{late:6.0f} ms after it was made")
 
 
+# ------------------------------------------------------------ drawing in the browser
+RENDER_JS = """async ([first, second]) => {
+    const host = document.getElementById('host'), fresh = [], react = [];
+    const settle = () => new Promise(r => requestAnimationFrame(() => setTimeout(r, 0)));
+    for (let k = 0; k < 8; k++) {  // what the Output does on every redraw: a new plot
+        const f = k % 2 ? second : first;
+        host.innerHTML = ''; const div = document.createElement('div'); host.appendChild(div);
+        const start = performance.now();
+        await Plotly.newPlot(div, f.data, f.layout, {displaylogo: false}); await settle();
+        fresh.push(performance.now() - start);
+    }
+    for (let k = 0; k < 8; k++) {  // an in-place update of the same plot, for comparison
+        const f = JSON.parse(JSON.stringify(k % 2 ? first : second));
+        const start = performance.now();
+        await Plotly.react(host.firstChild, f.data, f.layout, {displaylogo: false}); await settle();
+        react.push(performance.now() - start);
+    }
+    const median = xs => xs.sort((a, b) => a - b)[xs.length >> 1];
+    return [median(fresh), median(react)];
+}"""
+
+
+def browser_drawing() -> None:
+    """How long Chromium takes to draw each panel's figure (plotly.js, no kernel, no messages)."""
+    import plotly
+    from playwright.sync_api import sync_playwright
+
+    from tcpnb.widgets.panel import mimebundle
+
+    script = (Path(plotly.__file__).parent / "package_data" / "plotly.min.js").read_text()
+    print("Chromium drawing each panel's figure, two slider settings in turn (median of 8; "
+          "the page's part of a slider move):")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium",
+                                    args=["--headless", "--no-sandbox", "--disable-gpu"])
+        page = browser.new_page(viewport={"width": 1440, "height": 900})
+        page.set_content("<div id='host' style='width:1000px'></div>")
+        page.add_script_tag(content=script)
+        for name, (make, control, value) in PANELS.items():
+            panel = make()
+            specs = []
+            for k in (1, 2):
+                panel.update(**{control: value(k)})
+                spec = mimebundle(panel.figure, colab=False)["application/vnd.plotly.v1+json"]
+                specs.append(json.loads(json.dumps(spec)))
+            fresh, react = page.evaluate(RENDER_JS, specs)
+            notes = len(specs[0]["layout"].get("annotations", ()))
+            print(f"  {name:<24} Plotly.newPlot {fresh:5.0f} ms, Plotly.react {react:5.0f} ms "
+                  f"({notes} annotations, {len(specs[0]['data'])} traces)")
+        browser.close()
+
+
 # ------------------------------------------------------------ the TIME-WAIT panel
 def time_wait_panel(full: bool) -> None:
     """First estimate after a move, then the refinement to 1,000 runs per point on an event loop."""
@@ -267,6 +320,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer repeats, no refinement run")
     parser.add_argument("--payload", action="store_true", help="also measure notebook payload")
+    parser.add_argument("--render", action="store_true",
+                        help="also time Chromium drawing each panel's figure (Playwright)")
     args = parser.parse_args()
     repeat = 10 if args.quick else 40
     print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
@@ -276,6 +331,8 @@ def main() -> None:
     held_arrow_key()
     time_wait_panel(full=not args.quick)
     monte_carlo()
+    if args.render:
+        browser_drawing()
     if args.payload:
         notebook, state = payload()
         print(f"a notebook with three panels, executed with widget state stored: "
