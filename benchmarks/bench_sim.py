@@ -223,7 +223,7 @@ def panels() -> None:
         "03 close_panel": lambda: widgets.close_panel(first="A", lose="first FIN", delay=0.1),
         "03 compare shutdown/close_then_reply": lambda: widgets.compare(
             "shutdown_then_reply", "close_then_reply"),
-        "03 compare final_ack_lost": lambda: widgets.compare(
+        "04 compare final_ack_lost": lambda: widgets.compare(
             "final_ack_lost", ("final_ack_lost", {"time_wait": 0.5})),
         "04 compare time_wait_reuse": lambda: widgets.compare(
             "time_wait_reuse", ("time_wait_reuse", {"time_wait": 240.0})),
