@@ -96,3 +96,15 @@ def test_panel_figures_are_the_validated_ones(monkeypatch: pytest.MonkeyPatch,
 
         fast, checked = both_ways(monkeypatch, shown)
         assert fast == checked, values
+
+
+def test_changes_made_to_a_figure_afterwards_are_checked_as_usual() -> None:
+    figure = ladder(scenarios.run("three_way_handshake"))
+    for change in (lambda: figure.update_layout(titel="x"),
+                   lambda: setattr(figure.layout, "height", "tall"),
+                   lambda: setattr(figure.data[0], "opacity", 5)):
+        with pytest.raises(ValueError):
+            change()
+    figure.update_layout(height=400, title_text="mine")
+    assert figure.to_plotly_json()["layout"]["height"] == 400
+    assert figure.layout.title.text == "mine"

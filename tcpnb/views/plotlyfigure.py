@@ -14,7 +14,8 @@ slider redraws the figure on every move.  :func:`make_figure` skips that check:
 The figure is the same: ``tests/test_plotlyfigure.py`` builds the course's
 figures both ways (``VALIDATE = True`` is plotly's checked way) and compares
 their JSON.  A property plotly does not know is not caught here; that test (and
-any test run with ``VALIDATE = True``) catches it.
+any test run with ``VALIDATE = True``) catches it.  Once built, the figure checks
+changes made to it as any plotly figure does.
 """
 
 from __future__ import annotations
@@ -47,4 +48,9 @@ def make_figure(data: Sequence[dict[str, Any]], layout: dict[str, Any]) -> go.Fi
     template = layout.get("template")
     if isinstance(template, str):
         layout["template"] = copy.deepcopy(_template(template))
-    return go.Figure(dict(data=list(data), layout=layout), _validate=False)
+    figure = go.Figure(dict(data=list(data), layout=layout), _validate=False)
+    # What is changed from now on (a learner's update_layout, say) is checked as usual.
+    figure._validate = figure._layout_obj._validate = True
+    for trace in figure.data:
+        trace._validate = True
+    return figure
