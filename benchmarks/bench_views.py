@@ -3,6 +3,7 @@
     python benchmarks/bench_views.py            # panel latencies, figures, Monte Carlo (~1-2 min)
     python benchmarks/bench_views.py --quick    # fewer repeats, no 1,000-run refinement
     python benchmarks/bench_views.py --payload  # also execute a 3-panel notebook (~30 s)
+    python benchmarks/bench_views.py --kernel   # also time the panels inside a real ipykernel
     python benchmarks/bench_views.py --render   # also time Chromium drawing each panel's figure
 
 Prints numbers; asserts nothing (the targets are in the printout).  Everything
@@ -81,9 +82,10 @@ PANELS: dict[str, tuple[Callable[[], Any], str, Callable[[int], Any]]] = {
 }
 
 
-def single_run_panels(repeat: int) -> None:
-    print(f"slider -> figure in the Output, in-process (panel.update, median of {repeat}; "
-          "target <= 100 ms; a move from the page waits 5 ms more for further moves):")
+def single_run_panels(repeat: int, heading: bool = True) -> None:
+    if heading:
+        print(f"slider -> figure in the Output, in-process (panel.update, median of {repeat}; "
+              "target <= 100 ms; a move from the page waits 5 ms more for further moves):")
     for name, (make, control, value) in PANELS.items():
         panel = make()
         it = iter(range(1, 10**6))
@@ -156,6 +158,33 @@ def held_arrow_key(seconds: float = 1.5, rate: float = 30.0) -> None:
         print(f"  {'coalesced' if coalesced else 'one redraw per move':<20} "
               f"{count:3d} redraws for {int(seconds * rate)} moves; the last move drawn "
               f"{late:6.0f} ms after it was made")
+
+
+def in_a_kernel(repeat: int) -> None:
+    """:func:`single_run_panels` inside a real ipykernel, where each redraw's widget messages
+    are serialized and sent (to no front end)."""
+    from jupyter_client.manager import start_new_kernel
+
+    print("the same, inside a real ipykernel (messages serialized and sent):")
+    root = Path(__file__).resolve().parent.parent
+    manager, client = start_new_kernel(kernel_name="python3", cwd=str(root))
+    try:
+        msg_id = client.execute(f"import sys; sys.path.insert(0, {str(root / 'benchmarks')!r})\n"
+                                f"import bench_views; bench_views.single_run_panels({repeat}, "
+                                "heading=False)")
+        while True:
+            msg = client.get_iopub_msg(timeout=600)
+            if msg["parent_header"].get("msg_id") != msg_id:
+                continue
+            if msg["msg_type"] == "stream":
+                print(msg["content"]["text"], end="")
+            elif msg["msg_type"] == "error":
+                print("\n".join(msg["content"]["traceback"]))
+            elif msg["msg_type"] == "status" and msg["content"]["execution_state"] == "idle":
+                break
+    finally:
+        client.stop_channels()
+        manager.shutdown_kernel(now=True)
 
 
 # ------------------------------------------------------------ drawing in the browser
@@ -320,6 +349,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer repeats, no refinement run")
     parser.add_argument("--payload", action="store_true", help="also measure notebook payload")
+    parser.add_argument("--kernel", action="store_true",
+                        help="also time the single-run panels inside a real ipykernel")
     parser.add_argument("--render", action="store_true",
                         help="also time Chromium drawing each panel's figure (Playwright)")
     args = parser.parse_args()
@@ -331,6 +362,8 @@ def main() -> None:
     held_arrow_key()
     time_wait_panel(full=not args.quick)
     monte_carlo()
+    if args.kernel:
+        in_a_kernel(repeat)
     if args.render:
         browser_drawing()
     if args.payload:
