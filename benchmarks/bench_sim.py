@@ -249,13 +249,16 @@ def panels() -> None:
         "01 explore three_way_handshake, loss": lambda: widgets.explore(
             "three_way_handshake", data=0, loss=0.3, seed=1),
         "03 close_panel": lambda: widgets.close_panel(first="A", lose="first FIN", delay=0.1),
-        "03 compare final_ack_lost": lambda: widgets.compare(
+        "03 compare shutdown/close_then_reply": lambda: widgets.compare(
+            "shutdown_then_reply", "close_then_reply"),
+        "04 compare final_ack_lost": lambda: widgets.compare(
             "final_ack_lost", ("final_ack_lost", {"time_wait": 0.5})),
         "04 compare time_wait_reuse": lambda: widgets.compare(
             "time_wait_reuse", ("time_wait_reuse", {"time_wait": 240.0})),
         "02 window_panel": lambda: widgets.window_panel(gap=1.0, sent_before=1),
     }
-    print("4. single-run panels, slider move -> figure in-process (median of 7 moves, ms):")
+    print("4. single-run panels, slider move -> figure in-process (median of 7 moves, ms; "
+          "CPU ms = what an idle core would take; target <= 100):")
     for title, make in made.items():
         panel = make()
         for name, control in panel.controls.items():
@@ -264,15 +267,16 @@ def panels() -> None:
         else:
             continue
         value = panel.values[name]
-        times = []
+        times, cpu = [], []
         for _ in range(7):
             value = _other(control, value)
-            start = time.perf_counter()
+            start, start_cpu = time.perf_counter(), time.process_time()
             panel.update(**{name: value})
             panel.flush()
             times.append(time.perf_counter() - start)
+            cpu.append(time.process_time() - start_cpu)
         print(f"   {title:38} move {name!r:10} {statistics.median(times) * 1e3:6.0f} ms "
-              f"(slowest {max(times) * 1e3:.0f})")
+              f"(slowest {max(times) * 1e3:.0f}; CPU {statistics.median(cpu) * 1e3:.0f})")
 
 
 async def _time_wait_panel() -> tuple[float, float, int, int, int]:

@@ -3,6 +3,8 @@
     python benchmarks/bench_views.py            # panel latencies, figures, Monte Carlo (~1-2 min)
     python benchmarks/bench_views.py --quick    # fewer repeats, no 1,000-run refinement
     python benchmarks/bench_views.py --payload  # also execute a 3-panel notebook (~30 s)
+    python benchmarks/bench_views.py --kernel   # also time the panels inside a real ipykernel
+    python benchmarks/bench_views.py --render   # also time Chromium drawing each panel's figure
 
 Prints numbers; asserts nothing (the targets are in the printout).  Everything
 runs in this process, without a browser: a "slider move" is ``panel.update()``
@@ -69,15 +71,21 @@ PANELS: dict[str, tuple[Callable[[], Any], str, Callable[[int], Any]]] = {
                   "gap", lambda k: 0.05 * (k % 100)),
     "03 close": (lambda: widgets.close_panel(first="A", lose="first FIN", delay=0.1),
                  "delay", lambda k: 0.05 + 0.01 * (k % 40)),
+    "03 compare": (lambda: widgets.compare("shutdown_then_reply", "close_then_reply"),
+                   "delay", lambda k: 0.05 + 0.01 * (k % 40)),
     "04 compare": (lambda: widgets.compare("final_ack_lost", ("final_ack_lost",
                                                               {"time_wait": 0.5})),
                    "delay", lambda k: 0.05 + 0.01 * (k % 40)),
+    "04 compare reuse": (lambda: widgets.compare("time_wait_reuse", ("time_wait_reuse",
+                                                                    {"time_wait": 240.0})),
+                         "delay", lambda k: 0.1 + 0.01 * (k % 40)),
 }
 
 
-def single_run_panels(repeat: int) -> None:
-    print(f"slider -> figure in the Output, in-process (panel.update, median of {repeat}; "
-          "target <= 100 ms; a move from the page waits 5 ms more for further moves):")
+def single_run_panels(repeat: int, heading: bool = True) -> None:
+    if heading:
+        print(f"slider -> figure in the Output, in-process (panel.update, median of {repeat}; "
+              "target <= 100 ms; a move from the page waits 5 ms more for further moves):")
     for name, (make, control, value) in PANELS.items():
         panel = make()
         it = iter(range(1, 10**6))
@@ -101,8 +109,9 @@ def where_the_time_goes(repeat: int) -> None:
     parts = [("the whole redraw (panel.update)", "panel.py", "update"),
              ("run the close (scenarios.close)", "scenarios.py", "close"),
              ("build the ladder figure (views)", "ladder.py", "ladder"),
-             ("  of which go.Figure(): plotly validation", "_figure.py", "__init__"),
-             ("  of which the 'simple_white' template", "_template.py", "__init__"),
+             ("  of which placing its words (labels)", "ladderlabels.py", "layout"),
+             ("  of which go.Figure() (make_figure)", "plotlyfigure.py", "make_figure"),
+             ("  of which plotly's validation", "basevalidators.py", "validate_coerce"),
              ("figure -> JSON for the Output", "basedatatypes.py", "to_plotly_json")]
     print(f"where a redraw of 03's close panel goes (profiled, {repeat} redraws; the profiler "
           "slows everything about 2x):")
@@ -149,6 +158,85 @@ def held_arrow_key(seconds: float = 1.5, rate: float = 30.0) -> None:
         print(f"  {'coalesced' if coalesced else 'one redraw per move':<20} "
               f"{count:3d} redraws for {int(seconds * rate)} moves; the last move drawn "
               f"{late:6.0f} ms after it was made")
+
+
+def in_a_kernel(repeat: int) -> None:
+    """:func:`single_run_panels` inside a real ipykernel, where each redraw's widget messages
+    are serialized and sent (to no front end)."""
+    from jupyter_client.manager import start_new_kernel
+
+    print("the same, inside a real ipykernel (messages serialized and sent):")
+    root = Path(__file__).resolve().parent.parent
+    manager, client = start_new_kernel(kernel_name="python3", cwd=str(root))
+    try:
+        msg_id = client.execute(f"import sys; sys.path.insert(0, {str(root / 'benchmarks')!r})\n"
+                                f"import bench_views; bench_views.single_run_panels({repeat}, "
+                                "heading=False)")
+        while True:
+            msg = client.get_iopub_msg(timeout=600)
+            if msg["parent_header"].get("msg_id") != msg_id:
+                continue
+            if msg["msg_type"] == "stream":
+                print(msg["content"]["text"], end="")
+            elif msg["msg_type"] == "error":
+                print("\n".join(msg["content"]["traceback"]))
+            elif msg["msg_type"] == "status" and msg["content"]["execution_state"] == "idle":
+                break
+    finally:
+        client.stop_channels()
+        manager.shutdown_kernel(now=True)
+
+
+# ------------------------------------------------------------ drawing in the browser
+RENDER_JS = """async ([first, second]) => {
+    const host = document.getElementById('host'), fresh = [], react = [];
+    const settle = () => new Promise(r => requestAnimationFrame(() => setTimeout(r, 0)));
+    for (let k = 0; k < 8; k++) {  // what the Output does on every redraw: a new plot
+        const f = k % 2 ? second : first;
+        host.innerHTML = ''; const div = document.createElement('div'); host.appendChild(div);
+        const start = performance.now();
+        await Plotly.newPlot(div, f.data, f.layout, {displaylogo: false}); await settle();
+        fresh.push(performance.now() - start);
+    }
+    for (let k = 0; k < 8; k++) {  // an in-place update of the same plot, for comparison
+        const f = JSON.parse(JSON.stringify(k % 2 ? first : second));
+        const start = performance.now();
+        await Plotly.react(host.firstChild, f.data, f.layout, {displaylogo: false}); await settle();
+        react.push(performance.now() - start);
+    }
+    const median = xs => xs.sort((a, b) => a - b)[xs.length >> 1];
+    return [median(fresh), median(react)];
+}"""
+
+
+def browser_drawing() -> None:
+    """How long Chromium takes to draw each panel's figure (plotly.js, no kernel, no messages)."""
+    import plotly
+    from playwright.sync_api import sync_playwright
+
+    from tcpnb.widgets.panel import mimebundle
+
+    script = (Path(plotly.__file__).parent / "package_data" / "plotly.min.js").read_text()
+    print("Chromium drawing each panel's figure, two slider settings in turn (median of 8; "
+          "the page's part of a slider move):")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium",
+                                    args=["--headless", "--no-sandbox", "--disable-gpu"])
+        page = browser.new_page(viewport={"width": 1440, "height": 900})
+        page.set_content("<div id='host' style='width:1000px'></div>")
+        page.add_script_tag(content=script)
+        for name, (make, control, value) in PANELS.items():
+            panel = make()
+            specs = []
+            for k in (1, 2):
+                panel.update(**{control: value(k)})
+                spec = mimebundle(panel.figure, colab=False)["application/vnd.plotly.v1+json"]
+                specs.append(json.loads(json.dumps(spec)))
+            fresh, react = page.evaluate(RENDER_JS, specs)
+            notes = len(specs[0]["layout"].get("annotations", ()))
+            print(f"  {name:<24} Plotly.newPlot {fresh:5.0f} ms, Plotly.react {react:5.0f} ms "
+                  f"({notes} annotations, {len(specs[0]['data'])} traces)")
+        browser.close()
 
 
 # ------------------------------------------------------------ the TIME-WAIT panel
@@ -261,6 +349,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer repeats, no refinement run")
     parser.add_argument("--payload", action="store_true", help="also measure notebook payload")
+    parser.add_argument("--kernel", action="store_true",
+                        help="also time the single-run panels inside a real ipykernel")
+    parser.add_argument("--render", action="store_true",
+                        help="also time Chromium drawing each panel's figure (Playwright)")
     args = parser.parse_args()
     repeat = 10 if args.quick else 40
     print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
@@ -270,6 +362,10 @@ def main() -> None:
     held_arrow_key()
     time_wait_panel(full=not args.quick)
     monte_carlo()
+    if args.kernel:
+        in_a_kernel(repeat)
+    if args.render:
+        browser_drawing()
     if args.payload:
         notebook, state = payload()
         print(f"a notebook with three panels, executed with widget state stored: "

@@ -5,6 +5,8 @@ draw, in every scenario, and across the panels' slider ranges (by the character-
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tcpnb import scenarios
 from tcpnb.views import figuretext, labels
@@ -83,6 +85,30 @@ def test_boxes_overlap_only_when_they_share_area() -> None:
     placer = labels.Placer([a])
     assert placer.first([labels.Box(5, 5, 15, 15), labels.Box(12, 0, 20, 8)]) == \
         labels.Box(12, 0, 20, 8)
+
+
+coordinate = st.floats(-3000, 3000, allow_nan=False)
+
+
+@st.composite
+def boxes(draw: st.DrawFn) -> labels.Box:
+    x, y = draw(coordinate), draw(coordinate)
+    tall = draw(st.sampled_from([5.0, 60.0, 20_000.0]))  # a label, a tall one, a lane
+    return labels.Box(x, y, x + draw(st.floats(0, 300)), y + draw(st.floats(0, tall)))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(boxes(), max_size=40), st.lists(boxes(), min_size=1, max_size=20),
+       st.sampled_from([0.0, 1.0, 3.0]))
+def test_the_placer_answers_as_comparing_with_every_box_would(
+        taken: list[labels.Box], asked: list[labels.Box], gap: float) -> None:
+    placer = labels.Placer(taken[:len(taken) // 2], gap=gap)
+    placer.taken += taken[len(taken) // 2:]  # boxes added straight to the list count too
+    for box in asked:  # the placer files boxes by rows; the answer must not change
+        expected = not any(box.overlaps(other, -gap) for other in placer.taken)
+        assert placer.free(box) == expected
+        if expected:
+            placer.take(box)
 
 
 def test_collisions_reports_overlaps_covered_marks_and_clipping() -> None:

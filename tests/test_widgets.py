@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from typing import Any
 
 import ipywidgets as w
@@ -230,6 +231,37 @@ def test_slider_moves_queued_behind_a_redraw_are_coalesced_into_one() -> None:
         assert len(draws) == 2
 
     asyncio.run(main())
+
+
+def test_a_held_arrow_key_draws_the_latest_value_and_does_not_queue_up_redraws() -> None:
+    """Key repeats arrive faster than a redraw takes: stale values are skipped, never drawn late."""
+    draw_seconds, gap, presses = 0.03, 0.005, 40  # a move every 5 ms, a redraw takes >= 30 ms
+
+    async def main() -> list[float]:
+        panel = widgets.close_panel()
+        draws = _count_draws(panel)
+        draw = panel.draw
+
+        def slow(**values: Any) -> Any:
+            time.sleep(draw_seconds)  # blocks the loop, as a real redraw does
+            return draw(**values)
+
+        panel.draw = slow
+        slider = panel.controls["delay"]
+        loop = asyncio.get_running_loop()
+        start = loop.time()
+        for k in range(presses):  # what the kernel receives while the key is held
+            loop.call_at(start + k * gap, setattr, slider, "value", round(0.11 + 0.01 * k, 2))
+        while loop.time() < start + presses * gap or panel._soon.pending:
+            await asyncio.sleep(0.01)
+        return [d["delay"] for d in draws]
+
+    drawn = asyncio.run(main())
+    assert drawn[-1] == round(0.11 + 0.01 * (presses - 1), 2)  # the latest value is shown
+    assert drawn == sorted(set(drawn))  # never an older value after a newer one
+    # Each redraw blocks for >= 30 ms, and the moves span 200 ms: at most 200/30 + 2 redraws
+    # (one redraw per move would be 40, each drawn later than the one before).
+    assert len(drawn) <= presses * gap / draw_seconds + 2
 
 
 # ------------------------------------------------------------------ Monte-Carlo panels

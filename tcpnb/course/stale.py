@@ -270,25 +270,25 @@ def _handshake_name(handshake: str) -> str:
 
 def window_figure(gap: float = 1.0, **kwargs: Any) -> go.Figure:
     """A sequence-number line: the new window and the old segment, for fixed and clock ISNs."""
-    import plotly.graph_objects as go
-
     from ..views import palette
+    from ..views.plotlyfigure import make_figure  # plain dicts, built without validation
 
     checks = [isn_window(isn, gap, **kwargs) for isn in ("fixed", "clock")]
-    fig = go.Figure()
+    data: list[dict[str, Any]] = []
     for row, check in enumerate(checks):
         base = check.old_isn
         start = seq_diff(check.rcv_nxt, base)
         colour = "#b2182b" if check.inside else "#1b7837"
-        fig.add_trace(go.Bar(
-            y=[f"{check.isn} ISN"], x=[check.window], base=[start], orientation="h",
-            marker_color="rgba(33,102,172,0.35)", name="new connection's window",
+        data.append(dict(
+            type="bar", y=[f"{check.isn} ISN"], x=[check.window], base=[start], orientation="h",
+            marker=dict(color="rgba(33,102,172,0.35)"), name="new connection's window",
             showlegend=row == 0, width=0.5,
             hovertemplate=f"window [{check.rcv_nxt}, {seq_add(check.rcv_nxt, check.window)})"
                           "<extra></extra>"))
         old = seq_diff(check.old_seq, base)
-        fig.add_trace(go.Scatter(
-            y=[f"{check.isn} ISN"], x=[old + check.old_length / 2], mode="markers+text",
+        data.append(dict(
+            type="scatter", y=[f"{check.isn} ISN"], x=[old + check.old_length / 2],
+            mode="markers+text",
             marker=dict(symbol="diamond", size=14, color=colour), name="old segment",
             showlegend=False, textposition="top right",
             text=["inside: taken as new data" if check.inside else "outside: dropped"],
@@ -304,11 +304,11 @@ def window_figure(gap: float = 1.0, **kwargs: Any) -> go.Figure:
     layout = palette.base_layout(f"New connection {gap:g} s after the old one ({verdicts})",
                                  320, legend=["new connection's window"], below=50)
     layout["margin"].update(l=90)
-    fig.update_layout(**layout, barmode="overlay",
-                      xaxis=dict(title="sequence number - first ISN",
-                                 range=[low - 3 * pad, high + 3 * pad]),
-                      yaxis=dict(autorange="reversed", range=[1.6, -0.6]))
-    return fig
+    layout.update(barmode="overlay",
+                  xaxis=dict(title=dict(text="sequence number - first ISN"),
+                             range=[low - 3 * pad, high + 3 * pad]),
+                  yaxis=dict(autorange="reversed", range=[1.6, -0.6]))
+    return make_figure(data, layout)
 
 
 _QUANTITIES = {"unwanted_open": "opened for nobody (ESTABLISHED)",

@@ -26,7 +26,9 @@ none at any larger width.
 
 from __future__ import annotations
 
+import functools
 import html
+import math
 import re
 from dataclasses import dataclass
 from typing import Any, Iterable, Sequence
@@ -53,12 +55,14 @@ def lines_of(text: str) -> list[str]:
     return [html.unescape(_TAG.sub("", line)) for line in re.split(r"<br\s*/?>", text or "")]
 
 
+@functools.lru_cache(maxsize=8192)
 def text_width(line: str, size: float, bold: bool = False) -> float:
     """Width in pixels of one line of text at font ``size`` (px)."""
     em = sum(_WIDTH.get(ch, _UNKNOWN) for ch in line)
     return em * size * (BOLD if bold else 1.0)
 
 
+@functools.lru_cache(maxsize=8192)
 def text_size(text: str, size: float) -> tuple[float, float]:
     """``(width, height)`` in pixels of a plotly label (``<br>`` lines, ``<b>`` bold)."""
     lines = lines_of(text)
@@ -204,17 +208,52 @@ def _fraction(value: float, ref: str, span: tuple[float, float],
 
 
 class Placer:
-    """The boxes taken so far; gives each new label the first free place it can have."""
+    """The boxes taken so far; gives each new label the first free place it can have.
+
+    ``taken`` is the list of boxes (add to it freely).  To answer :meth:`free`
+    without comparing a box with every box taken, the boxes are also filed by the
+    rows of :data:`ROW` px they reach into, and a box is compared only with those
+    in its own rows: the answer is the same, and a tall ladder's hundreds of
+    candidate positions stay cheap.
+    """
+
+    #: Height in px of the rows the boxes are filed by.
+    ROW = 48.0
+
+    #: A box reaching into more rows than this is compared with every box instead.
+    MOST_ROWS = 200
 
     def __init__(self, taken: Iterable[Box] = (), gap: float = 1.0) -> None:
         self.taken: list[Box] = list(taken)
         self.gap = gap
+        self._rows: dict[int, list[Box]] = {}
+        self._tall: list[Box] = []  # boxes compared with every box
+        self._filed = 0  # taken[:_filed] are filed
 
     def free(self, box: Box, within: Box | None = None) -> bool:
         """Does ``box`` overlap nothing taken (and lie ``within``, if given)?"""
         if within is not None and not box.inside(within):
             return False
-        return not any(box.overlaps(other, -self.gap) for other in self.taken)
+        for other in self.taken[self._filed:]:
+            rows = self._reach(other)
+            if rows is None:
+                self._tall.append(other)
+            for row in rows or ():
+                self._rows.setdefault(row, []).append(other)
+        self._filed = len(self.taken)
+        rows = self._reach(box)
+        if rows is None:
+            return not any(box.overlaps(other, -self.gap) for other in self.taken)
+        near = self._tall + [other for row in rows for other in self._rows.get(row, ())]
+        return not any(box.overlaps(other, -self.gap) for other in near)
+
+    def _reach(self, box: Box) -> range | None:
+        """The rows ``box`` reaches into, grown by the gap (boxes closer than the gap
+        overlap); ``None`` for a box too tall to file (or not finite)."""
+        top, bottom = (box.y0 - self.gap) / self.ROW, (box.y1 + self.gap) / self.ROW
+        if not (math.isfinite(top) and math.isfinite(bottom)) or bottom - top > self.MOST_ROWS:
+            return None
+        return range(math.floor(top), math.floor(bottom) + 1)
 
     def take(self, box: Box) -> Box:
         self.taken.append(box)

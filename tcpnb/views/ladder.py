@@ -30,6 +30,7 @@ from ..sim.trace import Fate, Origin, Trace, Transmission
 from . import palette
 from .labels import text_width
 from .ladderlabels import Geometry, Words, geometry
+from .plotlyfigure import make_figure
 from .timeline import (
     TimeAxis,
     band_traces,
@@ -269,7 +270,8 @@ class _Builder:
         self.words.timer_note(span.endpoint, x, y0, y1, text, hover)
 
     # ----------------------------------------------------------------- result
-    def figure(self) -> go.Figure:
+    def spec(self) -> dict[str, Any]:
+        """The figure as plain ``{"data": [...], "layout": {...}}`` dicts."""
         axis, geo = self.axis, self.geo
         top, bottom = axis(axis.start), axis(axis.end)
         last = max(geo.lanes.values(), default=0.0)
@@ -290,7 +292,7 @@ class _Builder:
             annotations=notes, shapes=self.shapes, hovermode="closest",
             meta={"left out": self.words.left_out_texts})
         data = self.data + self.words.hover_traces() + ([marks] if axis.cuts else [])
-        return go.Figure(dict(data=data, layout=layout))
+        return dict(data=data, layout=layout)
 
 
 def _time_wait_words(trace: Trace, length: float) -> str:
@@ -319,6 +321,15 @@ def ladder(trace: Trace, *, relative: bool = False, title: str | None = None,
         labels: write flags and numbers on the arrows (default: when there are at
             most 60; the hover text always has the full segment).
     """
+    return make_figure(**ladder_spec(trace, relative=relative, title=title, cut=cut,
+                                     height=height, width=width, labels=labels))
+
+
+def ladder_spec(trace: Trace, *, relative: bool = False, title: str | None = None,
+                cut: bool | float = True, height: int | None = None,
+                width: int | None = None, labels: bool | None = None) -> dict[str, Any]:
+    """:func:`ladder` as plain ``{"data": [...], "layout": {...}}`` dicts, not yet a figure
+    (:func:`tcpnb.views.pair.stack` joins two without building either)."""
     if not isinstance(trace, Trace):
         raise ValueError(f"trace must be a tcpnb.Trace, got {type(trace).__name__}")
     builder = _Builder(trace, relative, cut, height, width, labels, title)
@@ -326,5 +337,5 @@ def ladder(trace: Trace, *, relative: bool = False, title: str | None = None,
     builder.timers()
     builder.calls_and_notices()
     builder.arrows()
-    return builder.figure()
+    return builder.spec()
 

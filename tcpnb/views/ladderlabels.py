@@ -24,6 +24,7 @@ hover text, and a line under the figure says how many were left out.
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -382,10 +383,16 @@ class Words:
         if not crossings:
             return
         frame = self.geo.frame
+        crossings.sort(key=lambda p: p[1])
+        heights = [cy for _, cy in crossings]
+
+        def near(note: dict[str, Any]) -> bool:
+            x, y = frame.px(note["x"], note["y"])
+            level = crossings[bisect.bisect_right(heights, y - 14):
+                              bisect.bisect_left(heights, y + 14)]  # abs(y - cy) < 14
+            return any(abs(x - cx) < 40 and abs(y - cy) < 14 for cx, cy in level)
+
         for word in arrows:
-            def near(note: dict[str, Any]) -> bool:
-                x, y = frame.px(note["x"], note["y"])
-                return any(abs(x - cx) < 40 and abs(y - cy) < 14 for cx, cy in crossings)
             word.candidates.sort(key=near)
 
     def _lanes(self) -> list[Box]:

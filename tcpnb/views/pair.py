@@ -10,14 +10,16 @@ width of its cell like a single ladder.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, Union
 
 import plotly.graph_objects as go
 
 from ..sim import analysis
 from ..sim.trace import Trace
 from . import labels, palette
-from .ladder import ladder
+from .ladder import ladder_spec
+from .plotlyfigure import make_figure
 
 
 def _moved(item: dict[str, Any], axes: tuple[str, str]) -> dict[str, Any]:
@@ -30,13 +32,18 @@ def _moved(item: dict[str, Any], axes: tuple[str, str]) -> dict[str, Any]:
     return moved
 
 
-def stack(top: go.Figure, bottom: go.Figure) -> go.Figure:
+Drawing = Union[go.Figure, Mapping[str, Any]]
+
+
+def stack(top: Drawing, bottom: Drawing) -> go.Figure:
     """``top`` over ``bottom`` in one figure, each keeping its own layout in pixels.
 
-    Both must have heights and margins set (as :func:`tcpnb.views.ladder` does); the
+    Each is a figure or its plain ``{"data": ..., "layout": ...}`` (as
+    :func:`tcpnb.views.ladder.ladder_spec` gives, which saves building it).  Both
+    must have heights and margins set (as :func:`tcpnb.views.ladder` does); the
     result has ``top``'s title and a legend of both.
     """
-    one, two = top.to_plotly_json(), bottom.to_plotly_json()
+    one, two = (dict(d) if isinstance(d, Mapping) else d.to_plotly_json() for d in (top, bottom))
     lay1, lay2 = one["layout"], two["layout"]
     (h1, m1), (h2, m2) = (lay1["height"], lay1["margin"]), (lay2["height"], lay2["margin"])
     names = list(dict.fromkeys(t["name"] for t in one["data"] + two["data"]
@@ -52,7 +59,10 @@ def stack(top: go.Figure, bottom: go.Figure) -> go.Figure:
         return [(margin - left) / (width - left - right), 1]
 
     def rows(y0: float, y1: float) -> list[float]:  # pixels from the top -> paper fractions
-        return [(height - bottom_margin - y1) / plot, (height - bottom_margin - y0) / plot]
+        # min/max: the top edge works out as 1.0000000000000002 for some heights (float
+        # rounding), which plotly rejects as a domain
+        return [max(0.0, (height - bottom_margin - y1) / plot),
+                min(1.0, (height - bottom_margin - y0) / plot)]
 
     layout = dict(lay1)
     layout.update(
@@ -82,13 +92,13 @@ def stack(top: go.Figure, bottom: go.Figure) -> go.Figure:
         elif trace.get("showlegend", True) and trace.get("name"):
             seen.add(trace["name"])
         data.append(trace)
-    return go.Figure(dict(data=data, layout=layout))
+    return make_figure(data, layout)
 
 
-def numbered(trace: Trace, k: int, name: str, **kwargs: Any) -> go.Figure:
+def numbered(trace: Trace, k: int, name: str, **kwargs: Any) -> dict[str, Any]:
     """The ladder of run number ``k``, titled "(k) name: what happened" (``kwargs`` as for
-    :func:`tcpnb.views.ladder`)."""
-    return ladder(trace, title=f"({k}) {name}: {analysis.summary(trace)}", **kwargs)
+    :func:`tcpnb.views.ladder`), as plain dicts (:func:`~tcpnb.views.ladder.ladder_spec`)."""
+    return ladder_spec(trace, title=f"({k}) {name}: {analysis.summary(trace)}", **kwargs)
 
 
 def pair(left: Trace, right: Trace, names: tuple[str, str] = ("run 1", "run 2"), *,

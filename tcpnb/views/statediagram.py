@@ -20,6 +20,7 @@ from ..core import validate
 from ..core.states import TCP_TABLE, TWO_WAY_TABLE, State, Transition, Trigger
 from ..sim.trace import Trace
 from . import figuretext, labels, palette
+from .plotlyfigure import make_figure
 
 S = State
 #: Where each box sits (x, y; y grows downward), close to Figure 5's layout.
@@ -273,4 +274,4 @@ def state_diagram(trace: Trace | None = None, *, table: tuple[Transition, ...] |
         for k, name in enumerate(trace.endpoints):
             diagram.path(trace, name, k, -1.0 if k % 2 == 0 else 1.0, upto)
     layout.update(shapes=shapes, annotations=diagram.notes + diagram.left_out_note())
-    return go.Figure(dict(data=diagram.data, layout=layout))
+    return make_figure(diagram.data, layout)

@@ -31,6 +31,7 @@ from ..core import validate
 from ..core.states import State
 from ..sim.trace import Trace
 from . import figuretext, labels, palette
+from .plotlyfigure import make_figure
 from .titles import figure_title
 
 Span = tuple[float, float, State]
@@ -300,7 +301,7 @@ def timeline(trace: Trace, *, cut: bool | float = True, title: str | None = None
     left, right = axis(axis.start), axis(axis.end)
     tickvals, ticktext = axis.ticks()
     layout.update(
-        xaxis=dict(title=f"time ({axis.unit})", tickvals=tickvals, ticktext=ticktext,
+        xaxis=dict(title=dict(text=f"time ({axis.unit})"), tickvals=tickvals, ticktext=ticktext,
                    range=[left, right], showgrid=True, gridcolor="#eeeeee", zeroline=False),
         yaxis=dict(tickvals=list(range(len(names))), ticktext=names, showgrid=False,
                    zeroline=False, range=[len(names) - 0.5, -0.5]))
@@ -333,4 +334,4 @@ def timeline(trace: Trace, *, cut: bool | float = True, title: str | None = None
         layout["annotations"].append(dict(text="no states recorded in this trace (a capture?)",
                                           x=0.5, y=0.5, xref="paper", yref="paper",
                                           showarrow=False))
-    return go.Figure(data=data + [marks], layout=layout)
+    return make_figure(data + [marks], layout)

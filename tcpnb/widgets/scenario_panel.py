@@ -28,7 +28,7 @@ from ..core.states import State
 from ..sim import analysis, scenarios
 from ..sim.trace import Trace
 from ..views.ladder import ladder
-from ..views.pair import numbered, stack
+from ..views.pair import pair
 from ..views.statediagram import state_diagram
 from ..views.timeline import timeline
 from .panel import Choice, Control, Drawing, Panel, Slider, mimebundle
@@ -219,9 +219,7 @@ def compare(left: str | tuple[str, dict[str, Any]], right: str | tuple[str, dict
 
     def picture(traces: list[Trace]) -> list[go.Figure]:
         if view == "ladder":  # one figure; each ladder's height fits its labels
-            first, second = (numbered(trace, k, run.name)
-                             for k, (trace, run) in enumerate(zip(traces, runs), start=1))
-            return [stack(first, second)]
+            return [pair(traces[0], traces[1], (runs[0].name, runs[1].name))]
         figures = [draw(trace) for trace in traces]
         for run, figure in zip(runs, figures):
             figure.layout.height = height
