@@ -336,6 +336,18 @@ CUT_TABLES_JS = """() => [...document.querySelectorAll('.jp-Notebook .jp-Rendere
                         - t.closest('.jp-RenderedMarkdown').clientWidth}))
     .filter(t => t.right > t.edge + 1 || t.scroll > 1)"""
 
+# Self-check options whose text runs past the top of the next option (or out of their box):
+# a long option wraps, and a fixed-height line would print it over its neighbour.
+OVERLAPPING_CHOICES_JS = """() => [...document.querySelectorAll('.jp-Notebook .widget-radio-box')]
+    .flatMap(box => { const labels = [...box.querySelectorAll('label')];
+        return labels.map((label, k) => { const range = document.createRange();
+            range.selectNodeContents(label);
+            const limit = k + 1 < labels.length ? labels[k + 1].getBoundingClientRect().top
+                                                : box.getBoundingClientRect().bottom;
+            return {text: label.textContent.trim().slice(0, 60), visible: label.offsetParent !== null,
+                    bottom: range.getBoundingClientRect().bottom, limit}; })
+        .filter(o => o.visible && o.bottom > o.limit + 1); })"""
+
 # Colours of the knowledge table's cells and of the self-check feedback, as drawn.
 COLOURS_JS = """() => {
     // The background a reader sees: every translucent layer (a selected cell's tint, say)

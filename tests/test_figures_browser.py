@@ -10,7 +10,8 @@ downloads) opens each notebook at 1440 x 900 and runs all cells. Then, from the 
   first delay panel of 01 must then equal what the simulator says); the time from key to
   redrawn figure is printed;
 * every notebook again at 1024 x 700 with the file browser open (figures fit and read well,
-  text ladders scroll instead of wrapping, markdown tables fit their cell), and in the dark theme
+  text ladders scroll instead of wrapping, markdown tables fit their cell, a self-check option
+  that wraps pushes the next one down), and in the dark theme
   at 1440 (figures read well; contrast of the knowledge tables and the feedback).
 
 Each notebook is visited once (``visit``) and the tests below read what was found. Screenshots
@@ -33,7 +34,8 @@ import pytest
 from tcpnb.views import palette
 
 from .browser_support import (
-    ARTIFACTS, COLOURS_JS, CUT_TABLES_JS, FIGURE_TEXT_JS, PANEL_DATA_JS, PANELS_JS, READ_PANEL_JS, ROOT,
+    ARTIFACTS, COLOURS_JS, CUT_TABLES_JS, FIGURE_TEXT_JS, OVERLAPPING_CHOICES_JS, PANEL_DATA_JS,
+    PANELS_JS, READ_PANEL_JS, ROOT,
     TIMER_JS, WIDE_TEXT_JS, Lab, chromium, explore_call, menu, model_traces, poll,
     problems, require_browser, run_all, settings, traces,
 )
@@ -135,11 +137,25 @@ def _read_figures(page: Any, shot: str) -> tuple[int, list[str]]:
     tallest = max([f["figure"][3] - f["figure"][1] for f in figures] + [0])
     page.set_viewport_size({"width": size["width"], "height": max(size["height"],
                                                                   int(tallest) + 260)})
-    for k, plot in enumerate(page.locator(".jp-Notebook .js-plotly-plot").all()):
-        plot.scroll_into_view_if_needed()
-        plot.screenshot(path=str(ARTIFACTS / f"{shot}-{k:02}.png"))
+    for k in range(page.locator(".jp-Notebook .js-plotly-plot").count()):
+        _picture(page.locator(".jp-Notebook .js-plotly-plot").nth(k), f"{shot}-{k:02}.png")
     page.set_viewport_size(size)
     return len(figures), found
+
+
+def _picture(element: Any, name: str) -> None:
+    """Screenshot ``element``; a Monte-Carlo panel still refining may replace its figure meanwhile."""
+    from playwright.sync_api import Error
+
+    for attempt in range(5):
+        try:
+            element.scroll_into_view_if_needed(timeout=10_000)
+            element.screenshot(path=str(ARTIFACTS / name), timeout=10_000)
+            return
+        except Error:  # detached by a redraw: take the figure that replaced it
+            if attempt == 4:
+                raise
+            time.sleep(0.3)
 
 
 # ------------------------------------------------------------------ panels
@@ -208,12 +224,14 @@ def _narrow(page: Any, stem: str) -> dict[str, Any]:
     figures, problems_ = _read_figures(page, f"{stem}_narrow_1024")
     page.screenshot(path=str(ARTIFACTS / f"{stem}_narrow_1024_page.png"))
     for k, table in enumerate(page.locator(".jp-Notebook .jp-RenderedMarkdown table").all()):
-        table.scroll_into_view_if_needed()
-        table.screenshot(path=str(ARTIFACTS / f"{stem}_narrow_1024_table{k}.png"))
-    tables = page.evaluate(CUT_TABLES_JS)
+        _picture(table, f"{stem}_narrow_1024_table{k}.png")
+    tables, choices = page.evaluate(CUT_TABLES_JS), page.evaluate(OVERLAPPING_CHOICES_JS)
+    quiz = page.locator(".jp-Notebook .widget-radio-box").first
+    if quiz.count():
+        _picture(quiz, f"{stem}_narrow_1024_selfcheck.png")
     page.set_viewport_size(dict(zip(("width", "height"), WIDE)))
     return dict(figures=figures, problems=problems_, ladders=page.evaluate(WIDE_TEXT_JS),
-                tables=tables)
+                tables=tables, choices=choices)
 
 
 def _dark(page: Any, stem: str) -> dict[str, Any]:
@@ -289,6 +307,7 @@ def test_a_narrow_window_with_the_file_browser_open(course: Course, notebook: st
     narrow = course.visit(notebook).extra["narrow"]
     assert narrow["figures"] > 0 and narrow["problems"] == []
     assert narrow["tables"] == [], "markdown tables cut off at the right"
+    assert narrow["choices"] == [], "self-check options printed over the next one"
     if notebook.startswith("01"):
         assert narrow["ladders"], "01 shows no text ladder"
     for ladder in narrow["ladders"]:  # one text line, one drawn line: nothing wrapped

@@ -32,7 +32,8 @@ def test_what_a_solution_prints_is_one_closed_fold_and_its_asserts_still_fail_th
         "print('never run')")
     assert len(text) == 1 and text[0]["output_type"] == "display_data"
     page = text[0]["data"]["text/html"]  # type: ignore[index]
-    assert page == reveal.details("Show the solution", "<pre>7.5 &lt;s&gt;\n</pre><pre>7.5</pre>")
+    pre = "<pre style='white-space: pre; overflow-x: auto'>"  # wide text scrolls, never wraps
+    assert page == reveal.details("Show the solution", f"{pre}7.5 &lt;s&gt;\n</pre>{pre}7.5</pre>")
     assert page.startswith('<details class="tcpnb-solution"><summary')  # closed: no "open"
     assert quiet == []  # nothing to show, no empty fold
     assert [o["output_type"] for o in failing] == ["stream", "error"]  # shown, then the error

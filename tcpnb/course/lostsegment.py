@@ -103,8 +103,9 @@ class LostSegment:
 
     def _head(self) -> str:
         return (f"<b>You are the kernel.</b> {html.escape(self.title)} One segment was lost. "
-                "Here is what the two kernels did:<pre style='font-family: monospace; "
-                f"font-size: 12px; line-height: 1.3'>{html.escape(self.observed())}</pre>")
+                "Here is what the two kernels did:<pre style='white-space: pre; overflow-x: auto; "
+                "font-family: monospace; font-size: 12px; line-height: 1.3'>"
+                f"{html.escape(self.observed())}</pre>")
 
     def widget(self) -> Any:
         import ipywidgets as w

@@ -108,6 +108,7 @@ class Question:
 
         options = w.RadioButtons(options=[(c.text, i) for i, c in enumerate(self.choices)],
                                  value=None, layout=w.Layout(width="auto"))
+        options.add_class(CHOICES_CLASS)  # a long option wraps onto lines of its own
         button = w.Button(description="Check", button_style="primary")
         feedback = w.HTML("")
         button.on_click(lambda _: _show(feedback, lambda: self.check(options.value)))
@@ -236,11 +237,23 @@ def _show(feedback: Any, judge: Callable[[], Feedback]) -> None:
         feedback.value = f"<i>{html.escape(str(hint))}</i>"
 
 
+#: ipywidgets gives each radio option one line of fixed height, so an option that wraps (a
+#: narrow window) would print its second line over the next option.  These options grow instead.
+CHOICES_CLASS = "tcpnb-choices"
+_CHOICES_CSS = f"""<style>
+.{CHOICES_CLASS} .widget-radio-box label {{
+  height: auto; min-height: var(--jp-widgets-radio-item-height, 24px);
+  line-height: 1.35; padding: 2px 0; }}
+.{CHOICES_CLASS} .widget-radio-box label input {{ flex-shrink: 0; }}
+</style>"""
+
+
 def _form(prompt: str, controls: list[Any], feedback: Any, hint: str) -> Any:
     """Prompt, controls, an optional folded hint and the feedback line, one under the other."""
     import ipywidgets as w
 
-    parts = [w.HTML(f"<b>Self-check.</b> {html.escape(prompt)}"), *controls, feedback]
+    parts = [w.HTML(f"{_CHOICES_CSS}<b>Self-check.</b> {html.escape(prompt)}"), *controls,
+             feedback]
     if hint:
         parts.insert(-1, w.HTML(f"<details><summary>Hint</summary>{html.escape(hint)}</details>"))
     return w.VBox(parts)

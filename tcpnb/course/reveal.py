@@ -133,12 +133,16 @@ def details(summary: str, body: str, is_open: bool = False) -> str:
             f"{html.escape(summary)}</summary>{body}</details>")
 
 
+#: Printed text in a fold keeps its lines (a table or text ladder is wide): the box scrolls sideways.
+_PRE = "<pre style='white-space: pre; overflow-x: auto'>"
+
+
 def _html(output: Output) -> str:
     if output["output_type"] == "stream":
-        return f"<pre>{html.escape(output['text'])}</pre>"
+        return f"{_PRE}{html.escape(output['text'])}</pre>"
     data = output["data"]
     return str(data["text/html"]) if "text/html" in data else \
-        f"<pre>{html.escape(str(data.get('text/plain', '')))}</pre>"
+        f"{_PRE}{html.escape(str(data.get('text/plain', '')))}</pre>"
 
 
 def _replay(outputs: list[Output]) -> None:
