@@ -226,3 +226,17 @@ def test_a_number_form_judges_the_text_sent_with_the_click(bank: quiz.Bank) -> N
 def test_a_hint_is_folded_under_the_controls() -> None:
     form = NumberQuestion("?", 3.0, hint="Count the FINs.").widget()
     assert "<details><summary>Hint</summary>Count the FINs.</details>" in form.children[2].value
+
+
+def test_backticks_read_as_code_in_html_and_vanish_from_option_labels() -> None:
+    question = Question("After `close()`, what happens?", [
+        Choice("A `RST` answers new data.", True, "Right: `close()` drops the receive side."),
+        Choice("Nothing.", False, "No <b>.")])
+    assert "<code>close()</code>" in question._repr_html_()
+    html = quiz.verdict_html(question.check(0))
+    assert "<code>close()</code>" in html and "`" not in html
+    assert "&lt;b&gt;" in quiz.verdict_html(question.check(1))  # still escaped
+    form = question.widget()
+    (options,) = [c for c in form.children if hasattr(c, "options")]
+    assert options.options[0] == ("A RST answers new data.", 0)
+    assert "<code>close()</code>" in form.children[0].value

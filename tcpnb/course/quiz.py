@@ -100,13 +100,14 @@ class Question:
 
     def _repr_html_(self) -> str:
         items = "".join(f"<li>{html.escape(c.text)}</li>" for c in self.choices)
-        return f"<p><b>Self-check.</b> {html.escape(self.prompt)}</p><ol start='0'>{items}</ol>"
+        return f"<p><b>Self-check.</b> {text_html(self.prompt)}</p><ol start='0'>{items}</ol>"
 
     def widget(self) -> Any:
         """An ipywidgets form: the options, a Check button, the feedback."""
         import ipywidgets as w
 
-        options = w.RadioButtons(options=[(c.text, i) for i, c in enumerate(self.choices)],
+        options = w.RadioButtons(options=[(c.text.replace("`", ""), i)  # labels are plain text
+                                          for i, c in enumerate(self.choices)],
                                  value=None, layout=w.Layout(width="auto"))
         options.add_class(CHOICES_CLASS)  # a long option wraps onto lines of its own
         button = w.Button(description="Check", button_style="primary")
@@ -154,7 +155,7 @@ class NumberQuestion:
                     if all(abs(float(e) - t) > max(self.tolerance, 1e-9) for t in taken))
 
     def _repr_html_(self) -> str:
-        return f"<p><b>Self-check.</b> {html.escape(self.prompt)}</p>"
+        return f"<p><b>Self-check.</b> {text_html(self.prompt)}</p>"
 
     def widget(self) -> Any:
         """An ipywidgets form: a text box with a Check button (:class:`NumberBox`), the feedback."""
@@ -221,12 +222,17 @@ def read_number(text: str, unit: str = "", example: str = "12.5") -> float:
 
 
 # ------------------------------------------------------------------ the form
+def text_html(text: str) -> str:
+    """Course text as HTML: escaped, with `backticks` shown as code, as in the notebooks' prose."""
+    return re.sub(r"`([^`]+)`", r"<code>\1</code>", html.escape(text))
+
+
 def verdict_html(verdict: Feedback) -> str:
     """A verdict as one coloured line of HTML (the colours come with a ✔ or ✘ and words), with a
     background of its own so that it reads the same in a light and a dark theme."""
     from ..views import palette
 
-    return palette.feedback(html.escape(str(verdict)), verdict.correct)
+    return palette.feedback(text_html(str(verdict)), verdict.correct)
 
 
 def _show(feedback: Any, judge: Callable[[], Feedback]) -> None:
@@ -252,10 +258,10 @@ def _form(prompt: str, controls: list[Any], feedback: Any, hint: str) -> Any:
     """Prompt, controls, an optional folded hint and the feedback line, one under the other."""
     import ipywidgets as w
 
-    parts = [w.HTML(f"{_CHOICES_CSS}<b>Self-check.</b> {html.escape(prompt)}"), *controls,
+    parts = [w.HTML(f"{_CHOICES_CSS}<b>Self-check.</b> {text_html(prompt)}"), *controls,
              feedback]
     if hint:
-        parts.insert(-1, w.HTML(f"<details><summary>Hint</summary>{html.escape(hint)}</details>"))
+        parts.insert(-1, w.HTML(f"<details><summary>Hint</summary>{text_html(hint)}</details>"))
     return w.VBox(parts)
 
 

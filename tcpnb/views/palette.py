@@ -232,5 +232,5 @@ def feedback(text: str, correct: bool) -> str:
     """A self-check's verdict as HTML (``text`` already escaped): its colours and a
     background of their own, so that it reads the same in a light and a dark theme."""
     colour, background = FEEDBACK[correct]
-    return (f"<span style='color:{colour};background:{background};padding:1px 6px;"
-            f"border-radius:3px'>{text}</span>")
+    return (f"<span style='display:inline-block;color:{colour};background:{background};"
+            f"padding:1px 6px;border-radius:3px'>{text}</span>")  # wrapped lines share one box
