@@ -199,8 +199,9 @@ def _first_check_sequence_number(tcb: Tcb, seg: Segment, now: float) -> bool:
     completes the peer's handshake.  Figure 7 is an illustration and leaves both
     ACKs out: its line 7 is the delayed SYN,ACK of line 5, as RFC 1122
     §4.2.2.10 corrected RFC 793's Figure 8, whose line 7 had shown such an ACK.
-    Linux sends both ACKs (data/captures/simultaneous_open), and since 6.11 lets
-    the SYN,ACK complete its own side at once (``synack_completes_simultaneous_open``).
+    Linux sends both ACKs (the capture ``simultaneous_open`` in ``tcpnb/real/captures``),
+    and since 6.11 lets the SYN,ACK complete its own side at once
+    (``synack_completes_simultaneous_open``).
     """
     if _acceptable(tcb, seg):
         return True
